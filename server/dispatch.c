@@ -1,0 +1,195 @@
+/* dispatch.c - decode, handle, reply, free: one RPC call; see dispatch.h. */
+#include "dispatch.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "handlers.h"
+#include "inventario.h"
+#include "log.h"
+#include "validar.h"
+#include "xdrproc.h"
+
+typedef void (*handler_fn)(const void *arg, void *res, struct llamada *c);
+
+struct proc {
+    const char *name;
+    xdrproc_t   xdr_arg;
+    xdrproc_t   xdr_res;
+    handler_fn  run;
+    bool        write;      /* needs 'origen' for the movement log */
+    rpcvers_t   since;      /* first version that has it */
+};
+
+#define P(name, xa, xr, fn, w, v) \
+    { name, XDRPROC(xa), XDRPROC(xr), (handler_fn)(void (*)(void))(fn), w, v }
+
+/* Indexed by procedure number; the contract's table. */
+static const struct proc procs[] = {
+    [0]                 = P("NULL", xdr_void, xdr_void, NULL, false, 1),
+    [AGREGAR_PRODUCTO]  = P("AGREGAR_PRODUCTO", xdr_producto, xdr_estado, h_agregar, true, 1),
+    [OBTENER_PRODUCTO]  = P("OBTENER_PRODUCTO", xdr_id_arg, xdr_producto_res, h_obtener, false, 1),
+    [ACTUALIZAR_STOCK]  = P("ACTUALIZAR_STOCK", xdr_stock_args, xdr_estado, h_actualizar, true, 1),
+    [LISTAR_PRODUCTOS]  = P("LISTAR_PRODUCTOS", xdr_void, xdr_lista_res, h_listar, false, 1),
+    [ELIMINAR_PRODUCTO] = P("ELIMINAR_PRODUCTO", xdr_id_arg, xdr_estado, h_eliminar, true, 1),
+    [AJUSTAR_STOCK]     = P("AJUSTAR_STOCK", xdr_ajustar_args, xdr_producto_res, h_ajustar, true, 2),
+    [MOVIMIENTOS]       = P("MOVIMIENTOS", xdr_movimientos_args, xdr_movimientos_res, h_movimientos, false, 2),
+    [LISTAR_PAGINA]     = P("LISTAR_PAGINA", xdr_pagina_args, xdr_pagina_res, h_pagina, false, 2),
+    [ESTADO]            = P("ESTADO", xdr_void, xdr_estado_servidor, h_estado, false, 2),
+};
+#define NPROCS (sizeof procs / sizeof procs[0])
+
+/* Calls answered since start; any thread adds, ESTADO reads. */
+static _Atomic uint64_t llamadas;
+
+uint64_t
+dispatch_llamadas(void)
+{
+    return atomic_load(&llamadas);
+}
+
+static const char *
+estado_nombre(int e)
+{
+    static const char *const n[] = { "OK", "YA_EXISTE", "NO_ENCONTRADO",
+        "INVALIDO", "ERROR_INTERNO", "STOCK_INSUFICIENTE" };
+
+    return e >= 0 && (size_t)e < sizeof n / sizeof n[0] ? n[e] : "?";
+}
+
+/* The caller's address as text, "?" if it cannot be told. */
+static void
+caller_addr(SVCXPRT *xprt, char *buf, size_t len)
+{
+    struct netbuf *nb = svc_getrpccaller(xprt);
+    const struct sockaddr *sa = nb ? (const struct sockaddr *)nb->buf : NULL;
+    const void *a = NULL;
+
+    snprintf(buf, len, "?");
+    if (sa == NULL || nb->len < sizeof(sa_family_t))
+        return;
+    if (sa->sa_family == AF_INET && nb->len >= sizeof(struct sockaddr_in))
+        a = &((const struct sockaddr_in *)nb->buf)->sin_addr;
+    else if (sa->sa_family == AF_INET6 && nb->len >= sizeof(struct sockaddr_in6))
+        a = &((const struct sockaddr_in6 *)nb->buf)->sin6_addr;
+    if (a == NULL || inet_ntop(sa->sa_family, a, buf, (socklen_t)len) == NULL)
+        snprintf(buf, len, "?");
+}
+
+/*
+ * 'origen' for the movement log: the caller's IP address, then the AUTH_SYS
+ * machine name and uid where it sent them (asserted by the client, not
+ * proven).  Anything that is not printable UTF-8 in the machine name
+ * becomes '?'; the whole is cut at 128 bytes on a UTF-8 boundary.
+ */
+static void
+make_origen(struct svc_req *rq, SVCXPRT *xprt, char *out, size_t cap)
+{
+    char addr[INET6_ADDRSTRLEN];
+    char buf[512];
+    size_t n;
+
+    caller_addr(xprt, addr, sizeof addr);
+    if (rq->rq_cred.oa_flavor == AUTH_SYS && rq->rq_clntcred != NULL) {
+        const struct authunix_parms *au = (const struct authunix_parms *)rq->rq_clntcred;
+        char maq[256];
+
+        snprintf(maq, sizeof maq, "%s", au->aup_machname ? au->aup_machname : "");
+        for (char *p = maq; *p; p++)
+            if ((unsigned char)*p < 0x20 || *p == 0x7F)
+                *p = '?';
+        if (!validar_utf8_sin_control(maq, strlen(maq)))
+            for (char *p = maq; *p; p++)
+                if ((unsigned char)*p >= 0x80)
+                    *p = '?';
+        snprintf(buf, sizeof buf, "%s maquina=%s uid=%u", addr, maq,
+                 (unsigned)au->aup_uid);
+    } else {
+        snprintf(buf, sizeof buf, "%s", addr);
+    }
+    n = validar_corte_utf8(buf, strlen(buf), cap - 1);
+    memcpy(out, buf, n);
+    out[n] = '\0';
+}
+
+/* The status a result carries, for the request log. */
+static int
+result_status(rpcproc_t proc, const void *res)
+{
+    switch (proc) {
+    case AGREGAR_PRODUCTO:
+    case ACTUALIZAR_STOCK:
+    case ELIMINAR_PRODUCTO:
+        return *(const estado *)res;
+    case 0:
+    case ESTADO:
+        return OK;
+    default:
+        /* Every other result is a union whose first member is the estado. */
+        return *(const estado *)res;
+    }
+}
+
+void
+dispatch_inventario(struct svc_req *rq, SVCXPRT *xprt)
+{
+    union {
+        producto         producto;
+        id_arg           id;
+        stock_args       stock;
+        ajustar_args     ajustar;
+        movimientos_args movimientos;
+        pagina_args      pagina;
+    } arg;
+    union {
+        estado          e;
+        producto_res    producto;
+        lista_res       lista;
+        movimientos_res movimientos;
+        pagina_res      pagina;
+        estado_servidor estado;
+    } res;
+    struct llamada c;
+    const struct proc *p;
+    rpcproc_t proc = rq->rq_proc;
+
+    if (proc >= NPROCS || procs[proc].since > rq->rq_vers) {
+        svcerr_noproc(xprt);
+        return;
+    }
+    p = &procs[proc];
+    memset(&arg, 0, sizeof arg);
+    memset(&res, 0, sizeof res);
+    memset(&c, 0, sizeof c);
+    if (!svc_getargs(xprt, p->xdr_arg, (caddr_t)&arg)) {
+        svcerr_decode(xprt);
+        log_debug("llamada v%lu %s: argumentos ilegibles", (unsigned long)rq->rq_vers,
+                  p->name);
+        goto free_args;
+    }
+    if (p->write)
+        make_origen(rq, xprt, c.origen, sizeof c.origen);
+    c.llamadas_antes = atomic_load(&llamadas);
+    if (p->run != NULL)
+        p->run(&arg, &res, &c);
+    if (!svc_sendreply(xprt, p->xdr_res, (caddr_t)&res))
+        log_debug("llamada v%lu %s: no se pudo enviar la respuesta",
+                  (unsigned long)rq->rq_vers, p->name);
+    atomic_fetch_add(&llamadas, 1);
+    if (log_verbose()) {
+        char addr[INET6_ADDRSTRLEN];
+
+        caller_addr(xprt, addr, sizeof addr);
+        log_debug("llamada v%lu %s de %s: %s", (unsigned long)rq->rq_vers,
+                  p->name, addr, estado_nombre(result_status(proc, &res)));
+    }
+    handlers_fin(&c);
+free_args:
+    /* Frees what a complete or partial decode allocated; never exits. */
+    if (!svc_freeargs(xprt, p->xdr_arg, (caddr_t)&arg))
+        log_warnx("llamada %s: no se pudieron liberar los argumentos", p->name);
+}

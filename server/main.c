@@ -1,0 +1,374 @@
+/* main.c - inventario-server: options, start-up, and an orderly stop. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rpc/rpc.h>
+#include <rpc/rpc_com.h>
+
+#include "dispatch.h"
+#include "handlers.h"
+#include "inventario.h"
+#include "log.h"
+#include "pool.h"
+#include "rpcreg.h"
+#include "store.h"
+
+#define MAX_LISTEN 16
+
+/* Every setting of the server, with its default in settings_init. */
+struct settings {
+    const char     *db;
+    rpcprog_t       program;
+    const char     *listen[MAX_LISTEN];
+    size_t          n_listen;
+    bool            listen_default;
+    unsigned        port;
+    unsigned        threads;
+    unsigned        max_conns;
+    unsigned        idle_secs;
+    enum store_sync sync;
+    bool            verbose;
+};
+
+static void
+settings_init(struct settings *s)
+{
+    memset(s, 0, sizeof *s);
+    s->db = "inventario.db";
+    s->program = INVENTARIO_PROG;
+    s->listen[0] = "127.0.0.1";
+    s->listen[1] = "::1";
+    s->n_listen = 2;
+    s->listen_default = true;
+    s->threads = 8;
+    s->max_conns = 1024;
+    s->idle_secs = 300;
+    s->sync = STORE_SYNC_FULL;
+}
+
+/* The versions served: all of them, on whatever program number. */
+static const rpcvers_t versions[] = { INVENTARIO_V1, INVENTARIO_V2 };
+#define NVERSIONS (sizeof versions / sizeof versions[0])
+
+/* Record size cap for incoming calls.  The largest argument is well under
+ * 1 KiB; anything bigger is not a call of ours and its connection is cut. */
+#define MAX_RECORD 8192
+
+static void
+usage(FILE *f)
+{
+    fprintf(f,
+"Uso: inventario-server [OPCIÓN]...\n"
+"Servidor del inventario de TecnoMarket (ONC RPC, programa 541675094,\n"
+"alias inventario.servicio).  Se registra en rpcbind y sirve en primer plano;\n"
+"el registro va a la salida de errores.\n"
+"\n"
+"  -d, --db=RUTA          base de datos SQLite (por omisión inventario.db;\n"
+"                         se crea vacía si no existe)\n"
+"  -p, --program=NUM      número de programa RPC, decimal o 0x hexadecimal\n"
+"                         (por omisión 541675094 = 0x20494E56)\n"
+"  -l, --listen=DIR       dirección IPv4 o IPv6 en la que escuchar; se puede\n"
+"                         repetir (por omisión 127.0.0.1 y ::1; 0.0.0.0 y ::\n"
+"                         para servir a otras máquinas)\n"
+"      --port=N           puerto TCP fijo (por omisión, uno libre)\n"
+"  -t, --threads=N        hilos que atienden llamadas (por omisión 8)\n"
+"      --max-conns=N      conexiones de clientes a la vez (por omisión 1024)\n"
+"      --idle-timeout=S   cierra conexiones inactivas S segundos (por omisión\n"
+"                         300; 0 nunca)\n"
+"  -s, --sync=MODO        full: cada cambio sobrevive a un corte de luz (por\n"
+"                         omisión); normal: sobrevive a una caída del proceso,\n"
+"                         no a un corte de luz, y escribe más rápido\n"
+"  -v, --verbose          anota cada llamada en el registro\n"
+"  -h, --help             muestra esta ayuda y termina\n"
+"  -V, --version          muestra la versión y termina\n"
+"\n"
+"SIGTERM o SIGINT (Ctrl-C): deja de aceptar llamadas, termina las que están\n"
+"en curso, se da de baja en rpcbind, cierra la base de datos y sale con 0.\n"
+"\n"
+"Estado de salida:\n"
+"  0  terminó con normalidad\n"
+"  1  no pudo arrancar (base de datos inválida, rpcbind no disponible, ya hay\n"
+"     un servidor en ese programa, no puede escuchar...)\n"
+"  2  opciones incorrectas\n");
+}
+
+static bool
+parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out)
+{
+    char *end;
+    unsigned long v;
+
+    if (s[0] == '\0' || s[0] == '-')
+        return false;
+    errno = 0;
+    v = strtoul(s, &end, 0);
+    if (errno != 0 || *end != '\0' || v < min || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+static void
+bad_option(const char *opt, const char *val, const char *why)
+{
+    fprintf(stderr, "inventario-server: valor inválido para %s: '%s' (%s)\n"
+            "Pruebe 'inventario-server --help'.\n", opt, val, why);
+    exit(2);
+}
+
+static void
+parse_args(int argc, char **argv, struct settings *s)
+{
+    static const struct option longopts[] = {
+        { "db",           required_argument, NULL, 'd' },
+        { "program",      required_argument, NULL, 'p' },
+        { "listen",       required_argument, NULL, 'l' },
+        { "port",         required_argument, NULL, 'P' },
+        { "threads",      required_argument, NULL, 't' },
+        { "max-conns",    required_argument, NULL, 'C' },
+        { "idle-timeout", required_argument, NULL, 'I' },
+        { "sync",         required_argument, NULL, 's' },
+        { "verbose",      no_argument,       NULL, 'v' },
+        { "help",         no_argument,       NULL, 'h' },
+        { "version",      no_argument,       NULL, 'V' },
+        { NULL, 0, NULL, 0 }
+    };
+    unsigned long v;
+    int c;
+
+    while ((c = getopt_long(argc, argv, "d:p:l:t:s:vhV", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'd':
+            if (optarg[0] == '\0')
+                bad_option("--db", optarg, "ruta vacía");
+            s->db = optarg;
+            break;
+        case 'p':
+            if (!parse_uint(optarg, 1, 0xFFFFFFFFul, &v))
+                bad_option("--program", optarg, "entero de 1 a 4294967295");
+            s->program = (rpcprog_t)v;
+            break;
+        case 'l':
+            if (rpcreg_netid(optarg) == NULL)
+                bad_option("--listen", optarg, "dirección IPv4 o IPv6 literal");
+            if (s->listen_default) {
+                s->n_listen = 0;
+                s->listen_default = false;
+            }
+            if (s->n_listen == MAX_LISTEN)
+                bad_option("--listen", optarg, "demasiadas direcciones");
+            s->listen[s->n_listen++] = optarg;
+            break;
+        case 'P':
+            if (!parse_uint(optarg, 1, 65535, &v))
+                bad_option("--port", optarg, "entero de 1 a 65535");
+            s->port = (unsigned)v;
+            break;
+        case 't':
+            if (!parse_uint(optarg, 1, 1024, &v))
+                bad_option("--threads", optarg, "entero de 1 a 1024");
+            s->threads = (unsigned)v;
+            break;
+        case 'C':
+            if (!parse_uint(optarg, 1, 1000000, &v))
+                bad_option("--max-conns", optarg, "entero de 1 a 1000000");
+            s->max_conns = (unsigned)v;
+            break;
+        case 'I':
+            if (!parse_uint(optarg, 0, 86400 * 7, &v) && strcmp(optarg, "0") != 0)
+                bad_option("--idle-timeout", optarg, "segundos, de 0 a 604800");
+            s->idle_secs = strcmp(optarg, "0") == 0 ? 0 : (unsigned)v;
+            break;
+        case 's':
+            if (strcmp(optarg, "full") == 0)
+                s->sync = STORE_SYNC_FULL;
+            else if (strcmp(optarg, "normal") == 0)
+                s->sync = STORE_SYNC_NORMAL;
+            else
+                bad_option("--sync", optarg, "full o normal");
+            break;
+        case 'v':
+            s->verbose = true;
+            break;
+        case 'h':
+            usage(stdout);
+            exit(0);
+        case 'V':
+            printf("inventario-server %s\n", INVENTARIO_VERSION);
+            exit(0);
+        default:
+            fprintf(stderr, "Pruebe 'inventario-server --help'.\n");
+            exit(2);
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "inventario-server: argumento inesperado: '%s'\n"
+                "Pruebe 'inventario-server --help'.\n", argv[optind]);
+        exit(2);
+    }
+}
+
+/* Room for every connection we may hold, plus the database and listeners.
+ * Returns the connection cap that fits the limit we got. */
+static unsigned
+raise_nofile(unsigned want_conns)
+{
+    struct rlimit rl;
+    rlim_t want = (rlim_t)want_conns + 64;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+        fatal("getrlimit");
+    if (rl.rlim_cur < want) {
+        rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want
+                          ? want : rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+            log_warn("setrlimit(RLIMIT_NOFILE)");
+        if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+            fatal("getrlimit");
+    }
+    if (rl.rlim_cur < want) {
+        unsigned fit = rl.rlim_cur > 64 + 16 ? (unsigned)(rl.rlim_cur - 64) : 16;
+
+        log_warnx("el límite de archivos abiertos (%lu) solo permite %u "
+                  "conexiones", (unsigned long)rl.rlim_cur, fit);
+        return fit;
+    }
+    return want_conns;
+}
+
+/* SIGTERM and SIGINT arrive through a signalfd that the poller watches, so
+ * no library code ever runs in a signal handler.  Blocked before any thread
+ * starts, so every thread inherits the mask. */
+static int
+stop_signals(void)
+{
+    sigset_t set;
+    int fd;
+
+    if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+        fatal("signal(SIGPIPE)");
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+        fatal("sigprocmask");
+    if ((fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)) < 0)
+        fatal("signalfd");
+    return fd;
+}
+
+static uint64_t
+now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Refuses to start over a live server; clears what a dead one left. */
+static void
+claim_program(rpcprog_t prog)
+{
+    for (size_t i = 0; i < NVERSIONS; i++)
+        if (rpcreg_live(prog, versions[i]))
+            fatalx("ya hay un servidor activo en el programa %lu versión %lu "
+                   "(véalo con 'rpcinfo -p'); deténgalo o use --program",
+                   (unsigned long)prog, (unsigned long)versions[i]);
+    for (size_t i = 0; i < NVERSIONS; i++)
+        rpcreg_unset(prog, versions[i]);
+}
+
+int
+main(int argc, char **argv)
+{
+    struct settings set;
+    SVCXPRT *xprt[MAX_LISTEN];
+    int lfd[MAX_LISTEN];
+    size_t nx = 0;
+    bool announced_tcp = false, announced_tcp6 = false;
+    struct servicio_info info;
+    struct store *store;
+    struct pool_opts po;
+    char err[512];
+    uint64_t productos, seq;
+    int maxrec = MAX_RECORD, sigfd;
+
+    settings_init(&set);
+    parse_args(argc, argv, &set);
+    log_init(set.verbose);
+    set.max_conns = raise_nofile(set.max_conns);
+    sigfd = stop_signals();
+
+    claim_program(set.program);
+    if ((store = store_open(set.db, set.sync, err, sizeof err)) == NULL)
+        fatalx("%s", err);
+    if (store_contar(store, &productos, &seq) != STORE_OK)
+        fatalx("no se puede leer %s", set.db);
+    log_info("%llu productos y %llu movimientos en %s (sincronización %s)",
+             (unsigned long long)productos, (unsigned long long)seq, set.db,
+             set.sync == STORE_SYNC_FULL ? "full" : "normal");
+
+    /* Non-blocking connections with a bounded record: a half-sent call
+     * waits in its own buffer instead of blocking a thread. */
+    if (!rpc_control(RPC_SVC_CONNMAXREC_SET, &maxrec))
+        fatalx("libtirpc no acepta RPC_SVC_CONNMAXREC_SET");
+    for (size_t i = 0; i < set.n_listen; i++) {
+        const char *netid = rpcreg_netid(set.listen[i]);
+        bool *announced = strcmp(netid, "tcp") == 0 ? &announced_tcp : &announced_tcp6;
+
+        xprt[nx] = rpcreg_listen(set.listen[i], set.port, set.program, versions,
+                                 NVERSIONS, dispatch_inventario, !*announced,
+                                 err, sizeof err);
+        if (xprt[nx] == NULL) {
+            /* Loopback IPv6 may be missing; the default then is IPv4 only. */
+            if (set.listen_default && strcmp(netid, "tcp6") == 0) {
+                log_warnx("%s; se sigue solo con IPv4", err);
+                continue;
+            }
+            fatalx("%s", err);
+        }
+        *announced = true;
+        lfd[nx] = xprt[nx]->xp_fd;
+        log_info("escuchando en %s puerto %u (%s)", set.listen[i],
+                 rpcreg_port(lfd[nx]), netid);
+        nx++;
+    }
+    if (nx == 0)
+        fatalx("no se pudo escuchar en ninguna dirección");
+
+    info.arranque_ms = now_ms();
+    info.hilos = set.threads;
+    info.conexiones = pool_conexiones;
+    handlers_init(store, &info);
+    log_info("programa %lu versiones 1 y 2 registrado en rpcbind; %u hilos, "
+             "hasta %u conexiones", (unsigned long)set.program, set.threads,
+             set.max_conns);
+
+    po = (struct pool_opts){ .threads = set.threads, .max_conns = set.max_conns,
+                             .idle_secs = set.idle_secs, .stop_fd = sigfd,
+                             .listen_fds = lfd, .n_listen = nx };
+    if (pool_run(&po) < 0)
+        fatal("no se pudieron arrancar los hilos");
+
+    log_info("deteniendo: llamadas en curso terminadas");
+    for (size_t i = 0; i < NVERSIONS; i++)
+        svc_unreg(set.program, versions[i]);
+    for (size_t i = 0; i < nx; i++)
+        svc_destroy(xprt[i]);
+    store_close(store);
+    close(sigfd);
+    log_info("detenido; %llu llamadas atendidas",
+             (unsigned long long)dispatch_llamadas());
+    return 0;
+}

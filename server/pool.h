@@ -1,0 +1,35 @@
+/* pool.h - one poller thread and a pool of workers serving every connection.
+ *
+ * libtirpc has no multi-threaded server (../shared/DESIGN.md).  This module
+ * is ours: the calling thread becomes the poller, the only thread that
+ * reads libtirpc's svc_pollfd or accepts; a ready connection is handed to
+ * one worker, which runs the whole request (svc_getreq_common) on its own
+ * stack, and is left out of the poll set until that worker is done, so two
+ * threads never work on one connection.  A stalled or slow client therefore
+ * holds at most one worker, and only for as long as libtirpc's non-blocking
+ * transport lets it (see pool.c).
+ */
+#ifndef INVENTARIO_POOL_H
+#define INVENTARIO_POOL_H
+
+#include <stddef.h>
+
+struct pool_opts {
+    unsigned   threads;     /* workers, at least 1 */
+    unsigned   max_conns;   /* client connections served at once */
+    unsigned   idle_secs;   /* close a connection idle this long; 0: never */
+    int        stop_fd;     /* readable when the server must stop */
+    const int *listen_fds;  /* the listeners' fds, already svc_reg'd */
+    size_t     n_listen;
+};
+
+/* Serves until stop_fd becomes readable, then stops accepting and polling,
+ * lets the workers finish every request already handed to them, joins them
+ * and returns 0.  Returns -1 with errno set if it could not start.  Every
+ * svc_reg must be done before it is called. */
+int pool_run(const struct pool_opts *o);
+
+/* Open client connections now; any thread. */
+unsigned pool_conexiones(void);
+
+#endif

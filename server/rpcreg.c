@@ -1,0 +1,165 @@
+/* rpcreg.c - listeners and rpcbind registration; see rpcreg.h. */
+#include "rpcreg.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netconfig.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <rpc/rpcb_clnt.h>
+
+#include "xdrproc.h"
+
+const char *
+rpcreg_netid(const char *addr)
+{
+    struct in6_addr a6;
+    struct in_addr a4;
+
+    if (inet_pton(AF_INET, addr, &a4) == 1)
+        return "tcp";
+    if (inet_pton(AF_INET6, addr, &a6) == 1)
+        return "tcp6";
+    return NULL;
+}
+
+/* A bound, listening, non-blocking socket on addr:port, or -1 with err. */
+static int
+listen_socket(const char *addr, unsigned port, char *err, size_t errlen)
+{
+    struct sockaddr_storage ss;
+    socklen_t len;
+    int fd = -1, one = 1, family;
+
+    memset(&ss, 0, sizeof ss);
+    if (inet_pton(AF_INET, addr, &((struct sockaddr_in *)&ss)->sin_addr) == 1) {
+        struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+
+        family = s4->sin_family = AF_INET;
+        s4->sin_port = htons((uint16_t)port);
+        len = sizeof *s4;
+    } else if (inet_pton(AF_INET6, addr,
+                         &((struct sockaddr_in6 *)&ss)->sin6_addr) == 1) {
+        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+        family = s6->sin6_family = AF_INET6;
+        s6->sin6_port = htons((uint16_t)port);
+        len = sizeof *s6;
+    } else {
+        snprintf(err, errlen, "'%s' no es una dirección IPv4 ni IPv6", addr);
+        return -1;
+    }
+    fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        goto fail;
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0)
+        goto fail;
+    /* '::' means IPv6 only; '0.0.0.0' is given separately for IPv4. */
+    if (family == AF_INET6 &&
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) < 0)
+        goto fail;
+    if (bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, SOMAXCONN) < 0)
+        goto fail;
+    return fd;
+fail:
+    snprintf(err, errlen, "no se puede escuchar en %s puerto %u: %s", addr,
+             port, strerror(errno));
+    if (fd >= 0)
+        close(fd);
+    return -1;
+}
+
+SVCXPRT *
+rpcreg_listen(const char *addr, unsigned port, rpcprog_t prog,
+              const rpcvers_t *vers, size_t nvers,
+              void (*dispatch)(struct svc_req *, SVCXPRT *),
+              bool announce, char *err, size_t errlen)
+{
+    struct netconfig *nconf = NULL;
+    const char *netid = rpcreg_netid(addr);
+    SVCXPRT *xprt = NULL;
+    int fd;
+
+    if ((fd = listen_socket(addr, port, err, errlen)) < 0)
+        return NULL;
+    if ((nconf = getnetconfigent(netid)) == NULL) {
+        snprintf(err, errlen, "netid %s desconocido en /etc/netconfig", netid);
+        close(fd);
+        return NULL;
+    }
+    /* The socket is bound already: svc_tli_create only wraps it. */
+    xprt = svc_tli_create(fd, nconf, NULL, 0, 0);
+    if (xprt == NULL) {
+        snprintf(err, errlen, "libtirpc no pudo crear el transporte en %s", addr);
+        close(fd);
+        goto out;
+    }
+    for (size_t i = 0; i < nvers; i++) {
+        if (!svc_reg(xprt, prog, vers[i], dispatch, announce ? nconf : NULL)) {
+            snprintf(err, errlen, "rpcbind no aceptó el registro del programa "
+                     "%lu versión %lu en %s (¿funciona rpcbind? ¿lo registró "
+                     "otro proceso?)", (unsigned long)prog,
+                     (unsigned long)vers[i], netid);
+            svc_destroy(xprt);
+            xprt = NULL;
+            goto out;
+        }
+    }
+out:
+    freenetconfigent(nconf);
+    return xprt;
+}
+
+unsigned
+rpcreg_port(int fd)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+
+    if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+        return 0;
+    if (ss.ss_family == AF_INET)
+        return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+    if (ss.ss_family == AF_INET6)
+        return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+    return 0;
+}
+
+static bool
+live_on(rpcprog_t prog, rpcvers_t vers, const char *netid, const char *host)
+{
+    struct netconfig *nconf = getnetconfigent(netid);
+    struct timeval tv = { 2, 0 };
+    CLIENT *clnt;
+    bool live = false;
+
+    if (nconf == NULL)
+        return false;
+    clnt = clnt_tp_create_timed(host, prog, vers, nconf, &tv);
+    if (clnt != NULL) {
+        live = clnt_call(clnt, NULLPROC, XDRPROC(xdr_void), NULL,
+                         XDRPROC(xdr_void), NULL, tv) == RPC_SUCCESS;
+        clnt_destroy(clnt);
+    }
+    freenetconfigent(nconf);
+    return live;
+}
+
+bool
+rpcreg_live(rpcprog_t prog, rpcvers_t vers)
+{
+    return live_on(prog, vers, "tcp", "127.0.0.1") ||
+           live_on(prog, vers, "tcp6", "::1");
+}
+
+void
+rpcreg_unset(rpcprog_t prog, rpcvers_t vers)
+{
+    /* A NULL netconfig removes the entries of every netid. */
+    (void)rpcb_unset(prog, vers, NULL);
+}

@@ -1,0 +1,129 @@
+/* store.h - the inventory's durable state: products, movement log, retry keys.
+ *
+ * The store hides SQLite: callers see an opaque handle, plain C structs and
+ * one status enum.  Every function takes the store's mutex (the mission's
+ * one global lock, defined in store.c) for its whole duration, so any thread
+ * may call any function at any time; callers must hold no lock of their own
+ * and must not call in while doing network I/O they could be blocked on.
+ *
+ * Every write that answers STORE_OK was committed to disk (WAL, with the
+ * chosen synchronous mode) before the function returned, and appended
+ * exactly one movement in the same transaction.  Any other answer changed
+ * nothing.  Arguments are assumed already validated (validar.h) except where
+ * a function says it checks them itself.
+ */
+#ifndef INVENTARIO_STORE_H
+#define INVENTARIO_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "validar.h"
+
+struct store;
+
+/* The same values, in the same order, as the contract's `estado`. */
+enum store_rc {
+    STORE_OK = 0,
+    STORE_EXISTS = 1,         /* add: the id is taken */
+    STORE_NOT_FOUND = 2,      /* no product with that id */
+    STORE_INVALID = 3,        /* the result would overflow; a reused key */
+    STORE_ERROR = 4,          /* SQLite failed: nothing was changed */
+    STORE_INSUFFICIENT = 5    /* adjust: the result would be below zero */
+};
+
+enum store_sync {
+    STORE_SYNC_FULL,          /* a commit survives power loss */
+    STORE_SYNC_NORMAL         /* a commit survives a crash of the process */
+};
+
+enum store_tipo { STORE_ALTA = 1, STORE_STOCK = 2, STORE_BAJA = 3 };
+
+struct store_producto {
+    char    id[VALIDAR_ID_MAX + 1];
+    char    nombre[VALIDAR_NOMBRE_MAX + 1];
+    int32_t stock;
+};
+
+#define STORE_ORIGEN_MAX 128
+
+struct store_movimiento {
+    uint64_t        seq;
+    int64_t         cuando_ms;
+    enum store_tipo tipo;
+    char            id[VALIDAR_ID_MAX + 1];
+    int32_t         stock_antes;
+    int32_t         stock_despues;
+    char            motivo[VALIDAR_TEXTO_MAX + 1];
+    char            origen[STORE_ORIGEN_MAX + 1];
+};
+
+struct store_lista {
+    struct store_producto *items;
+    size_t                 n;
+    bool                   hay_mas;   /* greater ids exist past the last item */
+};
+
+struct store_movs {
+    struct store_movimiento *items;
+    size_t                   n;
+    uint64_t                 ultimo_seq;
+};
+
+/* Opens the database at path, creating an empty one if the file does not
+ * exist.  A file that is not a SQLite database, fails PRAGMA quick_check,
+ * or holds tables of another shape is refused and left untouched.  On
+ * failure returns NULL and writes a one-line reason (Spanish) to err. */
+struct store *store_open(const char *path, enum store_sync sync,
+                         char *err, size_t errlen);
+
+/* Closes the database.  No other call may be running or follow. */
+void store_close(struct store *s);
+
+/* Writes.  'origen' (at most STORE_ORIGEN_MAX bytes) is who asked, for the
+ * movement log.  'after', where given, receives the product as it is after
+ * the call; it may be NULL. */
+enum store_rc store_agregar(struct store *s, const char *id, const char *nombre,
+                            int32_t stock, const char *origen);
+enum store_rc store_actualizar(struct store *s, const char *id, int32_t stock,
+                               const char *origen);
+enum store_rc store_eliminar(struct store *s, const char *id, const char *origen);
+
+/* Adds delta to the stock atomically.  STORE_INSUFFICIENT below zero,
+ * STORE_INVALID past INT32_MAX.  A non-empty clave already applied with the
+ * same id and delta answers STORE_OK with the product as it was right after
+ * that first call and changes nothing; with another id or delta it answers
+ * STORE_INVALID.  Keys are remembered (only for calls that answered OK) in
+ * the same transaction, for at least STORE_CLAVE_TTL_MS. */
+#define STORE_CLAVE_TTL_MS (25LL * 3600 * 1000)
+enum store_rc store_ajustar(struct store *s, const char *id, int32_t delta,
+                            const char *motivo, const char *clave,
+                            const char *origen, struct store_producto *after);
+
+/* Reads. */
+enum store_rc store_obtener(struct store *s, const char *id,
+                            struct store_producto *out);
+
+/* Products with id > after (bytewise), ordered by id, at most max of them
+ * (0: all).  On STORE_OK the caller frees out with store_lista_free. */
+enum store_rc store_listar(struct store *s, const char *after, size_t max,
+                           struct store_lista *out);
+void store_lista_free(struct store_lista *l);
+
+/* Movements with seq > after_seq, of product id ("" for all), oldest first,
+ * at most max (> 0).  On STORE_OK free out with store_movs_free. */
+enum store_rc store_movimientos(struct store *s, uint64_t after_seq,
+                                const char *id, size_t max,
+                                struct store_movs *out);
+void store_movs_free(struct store_movs *m);
+
+/* Figures for ESTADO and the start-up log: products now, newest seq.
+ * STORE_ERROR if the database did not answer. */
+enum store_rc store_contar(struct store *s, uint64_t *productos,
+                           uint64_t *ultimo_seq);
+
+/* The path the store was opened with. */
+const char *store_path(const struct store *s);
+
+#endif
