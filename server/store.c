@@ -273,8 +273,8 @@ body_agregar(struct store *s, void *arg)
     sqlite3_bind_int(st, 3, a->stock);
     r = sqlite3_step(st);
     sqlite3_reset(st);
-    if (r == SQLITE_CONSTRAINT &&
-        sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_PRIMARYKEY)
+    /* Extended result codes are on: step answers the precise constraint. */
+    if (r == SQLITE_CONSTRAINT_PRIMARYKEY)
         return STORE_EXISTS;
     if (r != SQLITE_DONE) {
         db_warn(s, "insertar producto");
