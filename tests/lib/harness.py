@@ -56,6 +56,8 @@ class Server:
                 "--threads", str(self.threads)] + self.args
 
     def start(self, wait=True):
+        if self.proc is not None:
+            self._logf.close()
         self._logf = open(self.logpath, "ab")
         self.proc = subprocess.Popen(self.command(), stdout=self._logf,
                                      stderr=subprocess.STDOUT,
@@ -111,6 +113,8 @@ class Server:
 
     def __exit__(self, *exc):
         self.kill9()
+        if self.proc is not None:
+            self._logf.close()
         for v in (1, 2):
             rpc.unset(self.program, v)
         if self._own_dir and os.environ.get("INVENTARIO_KEEP") is None:

@@ -121,14 +121,20 @@ def record(payload, last=True):
 class Client:
     """One TCP connection to one program and version."""
 
-    def __init__(self, host, port, prog, vers, timeout=5.0, cred=None):
+    def __init__(self, host, port, prog, vers, timeout=5.0, cred=None, rcvbuf=0):
         self.prog, self.vers = prog, vers
         self.cred = cred or (AUTH_NONE, b"")
         self.xid = (os.getpid() << 12) & 0x7FFFFFFF
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self.sock = socket.socket(family, socket.SOCK_STREAM)
+        if rcvbuf:
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
         self.sock.settimeout(timeout)
-        self.sock.connect((host, port))
+        try:
+            self.sock.connect((host, port))
+        except OSError:
+            self.sock.close()
+            raise
 
     def close(self):
         self.sock.close()

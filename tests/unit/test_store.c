@@ -1,0 +1,325 @@
+/* test_store.c - the store on a real SQLite file in a temporary folder. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "store.h"
+
+struct fixture {
+    char dir[64];
+    char path[128];
+    struct store *s;
+};
+
+static int
+setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof *f);
+    char err[256];
+
+    if (f == NULL)
+        return -1;
+    strcpy(f->dir, "/tmp/inventario-unit-XXXXXX");
+    if (mkdtemp(f->dir) == NULL)
+        return -1;
+    snprintf(f->path, sizeof f->path, "%s/inv.db", f->dir);
+    f->s = store_open(f->path, STORE_SYNC_FULL, err, sizeof err);
+    if (f->s == NULL) {
+        fprintf(stderr, "store_open: %s\n", err);
+        return -1;
+    }
+    *state = f;
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    struct fixture *f = *state;
+    char cmd[160];
+
+    store_close(f->s);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+    if (system(cmd) != 0)
+        return -1;
+    free(f);
+    return 0;
+}
+
+static void
+reopen(struct fixture *f)
+{
+    char err[256];
+
+    store_close(f->s);
+    f->s = store_open(f->path, STORE_SYNC_FULL, err, sizeof err);
+    assert_non_null(f->s);
+}
+
+static void
+test_crud(void **state)
+{
+    struct fixture *f = *state;
+    struct store_producto p;
+
+    assert_int_equal(store_obtener(f->s, "x", &p), STORE_NOT_FOUND);
+    assert_int_equal(store_agregar(f->s, "x", "Cámara", 5, "t"), STORE_OK);
+    assert_int_equal(store_agregar(f->s, "x", "Otra", 1, "t"), STORE_EXISTS);
+    assert_int_equal(store_obtener(f->s, "x", &p), STORE_OK);
+    assert_string_equal(p.id, "x");
+    assert_string_equal(p.nombre, "Cámara");
+    assert_int_equal(p.stock, 5);
+    assert_int_equal(store_actualizar(f->s, "x", 2147483647, "t"), STORE_OK);
+    assert_int_equal(store_actualizar(f->s, "nada", 1, "t"), STORE_NOT_FOUND);
+    assert_int_equal(store_obtener(f->s, "x", &p), STORE_OK);
+    assert_int_equal(p.stock, 2147483647);
+    assert_int_equal(store_eliminar(f->s, "x", "t"), STORE_OK);
+    assert_int_equal(store_eliminar(f->s, "x", "t"), STORE_NOT_FOUND);
+    assert_int_equal(store_obtener(f->s, "x", &p), STORE_NOT_FOUND);
+}
+
+static void
+test_list_order_and_pages(void **state)
+{
+    struct fixture *f = *state;
+    const char *ids[] = { "b", "a", "\xC3\xA1", "B", "a0" };
+    const char *want[] = { "B", "a", "a0", "b", "\xC3\xA1" };  /* bytewise */
+    struct store_lista l;
+
+    for (size_t i = 0; i < 5; i++)
+        assert_int_equal(store_agregar(f->s, ids[i], "n", (int32_t)i, "t"), STORE_OK);
+    assert_int_equal(store_listar(f->s, "", 0, &l), STORE_OK);
+    assert_int_equal(l.n, 5);
+    assert_false(l.hay_mas);
+    for (size_t i = 0; i < 5; i++)
+        assert_string_equal(l.items[i].id, want[i]);
+    store_lista_free(&l);
+
+    assert_int_equal(store_listar(f->s, "", 2, &l), STORE_OK);
+    assert_int_equal(l.n, 2);
+    assert_true(l.hay_mas);
+    assert_string_equal(l.items[1].id, "a");
+    store_lista_free(&l);
+    assert_int_equal(store_listar(f->s, "a", 3, &l), STORE_OK);
+    assert_int_equal(l.n, 3);
+    assert_false(l.hay_mas);                    /* exactly the rest */
+    assert_string_equal(l.items[2].id, "\xC3\xA1");
+    store_lista_free(&l);
+    assert_int_equal(store_listar(f->s, "\xC3\xA1", 3, &l), STORE_OK);
+    assert_int_equal(l.n, 0);
+    assert_false(l.hay_mas);
+    store_lista_free(&l);
+}
+
+static void
+test_movements(void **state)
+{
+    struct fixture *f = *state;
+    struct store_producto p;
+    struct store_movs m;
+
+    assert_int_equal(store_agregar(f->s, "x", "n", 5, "alta"), STORE_OK);
+    assert_int_equal(store_agregar(f->s, "x", "n", 5, "t"), STORE_EXISTS);
+    assert_int_equal(store_actualizar(f->s, "x", 5, "igual"), STORE_OK);
+    assert_int_equal(store_ajustar(f->s, "x", -2, "venta", "", "aj", &p), STORE_OK);
+    assert_int_equal(store_agregar(f->s, "y", "n", 1, "t"), STORE_OK);
+    assert_int_equal(store_eliminar(f->s, "x", "baja"), STORE_OK);
+
+    assert_int_equal(store_movimientos(f->s, 0, "", 100, &m), STORE_OK);
+    assert_int_equal(m.n, 5);                   /* failed calls left none */
+    assert_int_equal(m.ultimo_seq, 5);
+    for (size_t i = 0; i < m.n; i++)
+        assert_int_equal(m.items[i].seq, i + 1);
+    assert_int_equal(m.items[0].tipo, STORE_ALTA);
+    assert_int_equal(m.items[0].stock_antes, 0);
+    assert_int_equal(m.items[0].stock_despues, 5);
+    assert_string_equal(m.items[0].origen, "alta");
+    assert_int_equal(m.items[1].tipo, STORE_STOCK);   /* unchanged, logged */
+    assert_int_equal(m.items[1].stock_antes, 5);
+    assert_int_equal(m.items[1].stock_despues, 5);
+    assert_string_equal(m.items[2].motivo, "venta");
+    assert_int_equal(m.items[2].stock_despues, 3);
+    assert_int_equal(m.items[4].tipo, STORE_BAJA);
+    assert_int_equal(m.items[4].stock_antes, 3);
+    assert_int_equal(m.items[4].stock_despues, 0);
+    store_movs_free(&m);
+
+    assert_int_equal(store_movimientos(f->s, 1, "x", 2, &m), STORE_OK);
+    assert_int_equal(m.n, 2);
+    assert_int_equal(m.items[0].seq, 2);
+    assert_int_equal(m.items[1].seq, 3);
+    assert_int_equal(m.ultimo_seq, 5);
+    store_movs_free(&m);
+
+    reopen(f);                                  /* seq goes on after a restart */
+    assert_int_equal(store_agregar(f->s, "z", "n", 1, "t"), STORE_OK);
+    assert_int_equal(store_movimientos(f->s, 5, "", 100, &m), STORE_OK);
+    assert_int_equal(m.n, 1);
+    assert_int_equal(m.items[0].seq, 6);
+    store_movs_free(&m);
+}
+
+static void
+test_ajustar_limits(void **state)
+{
+    struct fixture *f = *state;
+    struct store_producto p;
+    uint64_t n, seq;
+
+    assert_int_equal(store_ajustar(f->s, "x", 1, "", "", "t", &p), STORE_NOT_FOUND);
+    assert_int_equal(store_agregar(f->s, "x", "n", 3, "t"), STORE_OK);
+    assert_int_equal(store_ajustar(f->s, "x", -4, "", "", "t", &p), STORE_INSUFFICIENT);
+    assert_int_equal(store_ajustar(f->s, "x", -3, "", "", "t", &p), STORE_OK);
+    assert_int_equal(p.stock, 0);
+    assert_int_equal(store_ajustar(f->s, "x", INT32_MAX, "", "", "t", &p), STORE_OK);
+    assert_int_equal(store_ajustar(f->s, "x", 1, "", "", "t", &p), STORE_INVALID);
+    assert_int_equal(store_obtener(f->s, "x", &p), STORE_OK);
+    assert_int_equal(p.stock, INT32_MAX);
+    assert_int_equal(store_contar(f->s, &n, &seq), STORE_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(seq, 3);                   /* alta and two adjustments */
+}
+
+static void
+test_idempotency_keys(void **state)
+{
+    struct fixture *f = *state;
+    struct store_producto p;
+    uint64_t n, seq;
+
+    assert_int_equal(store_agregar(f->s, "x", "n", 10, "t"), STORE_OK);
+    assert_int_equal(store_ajustar(f->s, "x", -3, "venta", "k1", "t", &p), STORE_OK);
+    assert_int_equal(p.stock, 7);
+    assert_int_equal(store_ajustar(f->s, "x", 5, "", "", "t", &p), STORE_OK);
+    /* The retry answers the first answer and changes nothing. */
+    assert_int_equal(store_ajustar(f->s, "x", -3, "otro motivo", "k1", "t", &p), STORE_OK);
+    assert_int_equal(p.stock, 7);
+    assert_int_equal(store_obtener(f->s, "x", &p), STORE_OK);
+    assert_int_equal(p.stock, 12);
+    assert_int_equal(store_contar(f->s, &n, &seq), STORE_OK);
+    assert_int_equal(seq, 3);
+    /* The same key with another delta or id is a client bug. */
+    assert_int_equal(store_ajustar(f->s, "x", -2, "", "k1", "t", &p), STORE_INVALID);
+    assert_int_equal(store_agregar(f->s, "y", "n", 10, "t"), STORE_OK);
+    assert_int_equal(store_ajustar(f->s, "y", -3, "", "k1", "t", &p), STORE_INVALID);
+    /* A call that failed does not burn its key. */
+    assert_int_equal(store_ajustar(f->s, "x", -100, "", "k2", "t", &p), STORE_INSUFFICIENT);
+    assert_int_equal(store_ajustar(f->s, "x", -1, "", "k2", "t", &p), STORE_OK);
+    assert_int_equal(p.stock, 11);
+    /* Keys survive a restart. */
+    reopen(f);
+    assert_int_equal(store_ajustar(f->s, "x", -3, "", "k1", "t", &p), STORE_OK);
+    assert_int_equal(p.stock, 7);
+    assert_int_equal(store_obtener(f->s, "x", &p), STORE_OK);
+    assert_int_equal(p.stock, 11);
+}
+
+static void
+write_file(const char *path, const void *data, size_t len)
+{
+    FILE *fp = fopen(path, "wb");
+
+    assert_non_null(fp);
+    assert_int_equal(fwrite(data, 1, len, fp), len);
+    assert_int_equal(fclose(fp), 0);
+}
+
+static size_t
+read_file(const char *path, char *buf, size_t cap)
+{
+    FILE *fp = fopen(path, "rb");
+    size_t n;
+
+    assert_non_null(fp);
+    n = fread(buf, 1, cap, fp);
+    fclose(fp);
+    return n;
+}
+
+static void
+test_not_a_database(void **state)
+{
+    struct fixture *f = *state;
+    char path[160], err[256], back[4096];
+    static const char junk[] = "id,nombre,stock\nx,Cámara,5\n"
+        "this is a CSV file, not a SQLite database, and it must stay so......"
+        "................................................................";
+
+    snprintf(path, sizeof path, "%s/junk.db", f->dir);
+    write_file(path, junk, sizeof junk);
+    err[0] = '\0';
+    assert_null(store_open(path, STORE_SYNC_FULL, err, sizeof err));
+    assert_non_null(strstr(err, "no es una base de datos SQLite válida"));
+    assert_int_equal(read_file(path, back, sizeof back), sizeof junk);
+    assert_memory_equal(back, junk, sizeof junk);
+    snprintf(back, sizeof back, "%s-wal", path);
+    assert_int_not_equal(access(back, F_OK), 0);   /* no WAL created */
+}
+
+static void
+test_damaged_database(void **state)
+{
+    struct fixture *f = *state;
+    static char buf[1 << 20];
+    char err[256];
+    size_t n;
+
+    for (int i = 0; i < 300; i++) {
+        char id[16];
+
+        snprintf(id, sizeof id, "p%04d", i);
+        assert_int_equal(store_agregar(f->s, id, "un nombre de producto bastante largo",
+                                       i, "t"), STORE_OK);
+    }
+    store_close(f->s);
+    f->s = NULL;
+    /* Scribble over the b-tree page headers past the first page, as a torn
+     * copy or a bad disk would. */
+    n = read_file(f->path, buf, sizeof buf);
+    assert_true(n > 8192);
+    for (size_t off = 4096; off + 12 <= n; off += 4096)
+        memset(buf + off, 0x5A, 12);
+    write_file(f->path, buf, n);
+    assert_null(store_open(f->path, STORE_SYNC_FULL, err, sizeof err));
+    assert_non_null(strstr(err, "dañada"));
+    /* Left exactly as we damaged it. */
+    {
+        static char again[1 << 20];
+
+        assert_int_equal(read_file(f->path, again, sizeof again), n);
+        assert_memory_equal(again, buf, n);
+    }
+    f->s = store_open("/tmp/inventario-unit-nonexistent-dir/x/y.db",
+                      STORE_SYNC_FULL, err, sizeof err);
+    assert_null(f->s);
+    f->s = NULL;
+    {
+        char p2[160];
+
+        snprintf(p2, sizeof p2, "%s/otra.db", f->dir);
+        f->s = store_open(p2, STORE_SYNC_NORMAL, err, sizeof err);
+        assert_non_null(f->s);
+    }
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_crud, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_list_order_and_pages, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_movements, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ajustar_limits, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_idempotency_keys, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_not_a_database, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_damaged_database, setup, teardown),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
