@@ -97,6 +97,7 @@ struct store {
     sqlite3        *db;
     sqlite3_stmt   *st[ST_N];
     uint64_t        ultimo_seq;     /* newest committed movement */
+    bool            wal_suspect;    /* a commit failed; see wal_reset */
     unsigned        ajustes;        /* adjustments since the last prune */
     char           *path;
 };
@@ -221,6 +222,29 @@ log_movement(struct store *s, enum store_tipo tipo, const char *id,
 }
 
 /*
+ * A COMMIT whose frames reached the WAL but whose sync failed answers
+ * STORE_ERROR, yet its frames sit in the WAL with a valid commit mark: if
+ * the process died now, recovery at the next start would replay them and a
+ * write we refused would appear.  So after any failed commit no write is
+ * taken until a TRUNCATE checkpoint has copied the committed frames to the
+ * database and emptied the WAL, erasing the refused ones.  Lock held.
+ */
+static bool
+wal_reset(struct store *s)
+{
+    int r = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE,
+                                      NULL, NULL);
+
+    if (r != SQLITE_OK) {
+        db_warn(s, "vaciar el WAL tras un fallo");
+        return false;
+    }
+    s->wal_suspect = false;
+    log_info("almacén: WAL vaciado tras el fallo; se aceptan escrituras otra vez");
+    return true;
+}
+
+/*
  * One write: the operation's body runs inside BEGIN IMMEDIATE ... COMMIT
  * under the lock.  The body returns STORE_OK after appending its movement,
  * or any other status to have everything rolled back.  A failed COMMIT
@@ -237,13 +261,19 @@ run_write(struct store *s, const struct write_op *op)
     enum store_rc rc;
 
     pthread_mutex_lock(&s->lock);
+    if (s->wal_suspect && !wal_reset(s)) {
+        rc = STORE_ERROR;
+        goto out;
+    }
     if (!exec_stmt(s, stmt(s, ST_BEGIN), "empezar transacción")) {
         rc = STORE_ERROR;
         goto out;
     }
     rc = op->body(s, op->arg);
-    if (rc == STORE_OK && !exec_stmt(s, stmt(s, ST_COMMIT), "confirmar"))
+    if (rc == STORE_OK && !exec_stmt(s, stmt(s, ST_COMMIT), "confirmar")) {
         rc = STORE_ERROR;
+        s->wal_suspect = true;
+    }
     if (rc == STORE_OK) {
         s->ultimo_seq++;
         goto out;
@@ -251,6 +281,8 @@ run_write(struct store *s, const struct write_op *op)
     /* SQLite may already have rolled back on its own (SQLITE_FULL...). */
     if (!sqlite3_get_autocommit(s->db))
         (void)exec_stmt(s, stmt(s, ST_ROLLBACK), "deshacer");
+    if (s->wal_suspect)
+        (void)wal_reset(s);     /* at once if the disk lets us; else later */
 out:
     pthread_mutex_unlock(&s->lock);
     return rc;
@@ -480,6 +512,8 @@ store_obtener(struct store *s, const char *id, struct store_producto *out)
     enum store_rc rc;
 
     pthread_mutex_lock(&s->lock);
+    if (s->wal_suspect)
+        (void)wal_reset(s);
     rc = get_locked(s, id, out);
     pthread_mutex_unlock(&s->lock);
     return rc;
@@ -514,6 +548,8 @@ store_listar(struct store *s, const char *after, size_t max,
 
     memset(out, 0, sizeof *out);
     pthread_mutex_lock(&s->lock);
+    if (s->wal_suspect)
+        (void)wal_reset(s);
     st = stmt(s, ST_LIST);
     sqlite3_bind_text(st, 1, after, -1, SQLITE_STATIC);
     /* One row more than asked tells whether another page exists. */
