@@ -7,6 +7,7 @@
 #include <netconfig.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -130,31 +131,59 @@ rpcreg_port(int fd)
     return 0;
 }
 
+/* A NULL call to prog/vers at one universal address from rpcbind. */
 static bool
-live_on(rpcprog_t prog, rpcvers_t vers, const char *netid, const char *host)
+answers_at(rpcprog_t prog, rpcvers_t vers, const char *netid, const char *uaddr)
 {
     struct netconfig *nconf = getnetconfigent(netid);
     struct timeval tv = { 2, 0 };
-    CLIENT *clnt;
+    struct netbuf *nb = NULL;
+    CLIENT *clnt = NULL;
+    bool live = false;
+
+    if (nconf == NULL || (nb = uaddr2taddr(nconf, uaddr)) == NULL)
+        goto out;
+    if ((clnt = clnt_tli_create(RPC_ANYFD, nconf, nb, prog, vers, 0, 0)) == NULL)
+        goto out;
+    live = clnt_call(clnt, NULLPROC, XDRPROC(xdr_void), NULL, XDRPROC(xdr_void),
+                     NULL, tv) == RPC_SUCCESS;
+out:
+    if (clnt != NULL)
+        clnt_destroy(clnt);
+    if (nb != NULL) {
+        free(nb->buf);
+        free(nb);
+    }
+    if (nconf != NULL)
+        freenetconfigent(nconf);
+    return live;
+}
+
+/*
+ * Walks rpcbind's whole table (RPCBPROC_DUMP) rather than asking for one
+ * address: libtirpc's lookup of an unregistered program (clnt_tp_create,
+ * rpcb_getaddr) leaks a little on every miss, and a miss is the usual case.
+ */
+bool
+rpcreg_live(rpcprog_t prog, rpcvers_t vers)
+{
+    struct netconfig *nconf = getnetconfigent("tcp");
+    rpcblist_ptr head, e;
     bool live = false;
 
     if (nconf == NULL)
         return false;
-    clnt = clnt_tp_create_timed(host, prog, vers, nconf, &tv);
-    if (clnt != NULL) {
-        live = clnt_call(clnt, NULLPROC, XDRPROC(xdr_void), NULL,
-                         XDRPROC(xdr_void), NULL, tv) == RPC_SUCCESS;
-        clnt_destroy(clnt);
+    head = rpcb_getmaps(nconf, "127.0.0.1");
+    for (e = head; e != NULL && !live; e = e->rpcb_next) {
+        const rpcb *r = &e->rpcb_map;
+
+        if (r->r_prog == prog && r->r_vers == vers && r->r_netid != NULL &&
+            (strcmp(r->r_netid, "tcp") == 0 || strcmp(r->r_netid, "tcp6") == 0))
+            live = answers_at(prog, vers, r->r_netid, r->r_addr);
     }
+    xdr_free(XDRPROC(xdr_rpcblist_ptr), (char *)&head);
     freenetconfigent(nconf);
     return live;
-}
-
-bool
-rpcreg_live(rpcprog_t prog, rpcvers_t vers)
-{
-    return live_on(prog, vers, "tcp", "127.0.0.1") ||
-           live_on(prog, vers, "tcp6", "::1");
 }
 
 void
