@@ -37,6 +37,7 @@ struct settings {
     unsigned        max_conns;
     unsigned        idle_secs;
     enum store_sync sync;
+    bool            group_commit;
     bool            verbose;
 };
 
@@ -54,6 +55,7 @@ settings_init(struct settings *s)
     s->max_conns = 1024;
     s->idle_secs = 300;
     s->sync = STORE_SYNC_FULL;
+    s->group_commit = true;
 }
 
 /* The versions served: all of them, on whatever program number. */
@@ -88,6 +90,9 @@ usage(FILE *f)
 "  -s, --sync=MODO        full: cada cambio sobrevive a un corte de luz (por\n"
 "                         omisión); normal: sobrevive a una caída del proceso,\n"
 "                         no a un corte de luz, y escribe más rápido\n"
+"      --group-commit=X   yes: las escrituras que llegan a la vez se confirman\n"
+"                         juntas con una sola sincronización (por omisión);\n"
+"                         no: una sincronización por escritura\n"
 "  -v, --verbose          anota cada llamada en el registro\n"
 "  -h, --help             muestra esta ayuda y termina\n"
 "  -V, --version          muestra la versión y termina\n"
@@ -138,6 +143,7 @@ parse_args(int argc, char **argv, struct settings *s)
         { "max-conns",    required_argument, NULL, 'C' },
         { "idle-timeout", required_argument, NULL, 'I' },
         { "sync",         required_argument, NULL, 's' },
+        { "group-commit", required_argument, NULL, 'G' },
         { "verbose",      no_argument,       NULL, 'v' },
         { "help",         no_argument,       NULL, 'h' },
         { "version",      no_argument,       NULL, 'V' },
@@ -196,6 +202,14 @@ parse_args(int argc, char **argv, struct settings *s)
                 s->sync = STORE_SYNC_NORMAL;
             else
                 bad_option("--sync", optarg, "full o normal");
+            break;
+        case 'G':
+            if (strcmp(optarg, "yes") == 0)
+                s->group_commit = true;
+            else if (strcmp(optarg, "no") == 0)
+                s->group_commit = false;
+            else
+                bad_option("--group-commit", optarg, "yes o no");
             break;
         case 'v':
             s->verbose = true;
@@ -311,13 +325,14 @@ main(int argc, char **argv)
     sigfd = stop_signals();
 
     claim_program(set.program);
-    if ((store = store_open(set.db, set.sync, err, sizeof err)) == NULL)
+    if ((store = store_open(set.db, set.sync, set.group_commit, err, sizeof err)) == NULL)
         fatalx("%s", err);
     if (store_contar(store, &productos, &seq) != STORE_OK)
         fatalx("no se puede leer %s", set.db);
-    log_info("%llu productos y %llu movimientos en %s (sincronización %s)",
+    log_info("%llu productos y %llu movimientos en %s (sincronización %s%s)",
              (unsigned long long)productos, (unsigned long long)seq, set.db,
-             set.sync == STORE_SYNC_FULL ? "full" : "normal");
+             set.sync == STORE_SYNC_FULL ? "full" : "normal",
+             set.group_commit ? ", confirmación en grupo" : "");
 
     /* Non-blocking connections with a bounded record: a half-sent call
      * waits in its own buffer instead of blocking a thread. */

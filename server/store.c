@@ -17,6 +17,9 @@
     X(ST_BEGIN,     "BEGIN IMMEDIATE")                                       \
     X(ST_COMMIT,    "COMMIT")                                                \
     X(ST_ROLLBACK,  "ROLLBACK")                                              \
+    X(ST_SAVEPOINT, "SAVEPOINT op")                                          \
+    X(ST_RELEASE,   "RELEASE op")                                            \
+    X(ST_UNDO_OP,   "ROLLBACK TO op")                                        \
     X(ST_GET,       "SELECT id, nombre, stock FROM productos WHERE id = ?1") \
     X(ST_INSERT,    "INSERT INTO productos(id, nombre, stock) "              \
                     "VALUES (?1, ?2, ?3)")                                   \
@@ -80,20 +83,43 @@ static const char schema[] =
     "  cuando_ms INTEGER NOT NULL);"
     "CREATE INDEX IF NOT EXISTS claves_cuando ON claves(cuando_ms);";
 
+/* A replayed key answers from the key table and must change nothing, not
+ * even the movement log; body_ajustar reports it with this private value
+ * (its savepoint is undone) and store_ajustar turns it back into STORE_OK. */
+#define STORE_REPLAY ((enum store_rc)100)
+
+/* apply_one could not close its savepoint: the whole batch fails. */
+#define STORE_ABORT ((enum store_rc)101)
+
 /* Prune expired retry keys once every this many adjustments. */
 #define PRUNE_EVERY 1024
 
+struct write_req;
+
+/*
+ * Locks, and the order to take them:
+ *
+ *   lock   The mission's global lock.  It serialises every read and every
+ *          write of the inventory: SQLite (opened NOMUTEX) only ever sees
+ *          one thread at a time, and a read-then-write (ajustar, a key
+ *          check) is one atomic step.  Readers hold it for their query;
+ *          a write is applied, and committed, by a batch leader holding it
+ *          (see run_write).  No network I/O ever happens under it.
+ *   qlock  Guards the queue of writes waiting for a commit, the leader
+ *          flag, and each request's done flag.  Held only for a few
+ *          instructions; may be taken while 'lock' is held (the leader
+ *          marks its batch done), never the other way round.
+ *
+ * Fields from db to path are guarded by 'lock'; queue fields by 'qlock'.
+ */
 struct store {
-    /*
-     * The mission's global lock.  It serialises every read and every write
-     * of the inventory: each store_* function takes it on entry and drops
-     * it before returning, so SQLite (opened NOMUTEX) only ever sees one
-     * thread at a time, and a read-then-write (ajustar, a key check) is one
-     * atomic step.  It is the only lock this module has; nothing else is
-     * taken while it is held, and no network I/O happens under it.
-     * Everything below it in this struct is guarded by it.
-     */
     pthread_mutex_t lock;
+    pthread_mutex_t qlock;
+    pthread_cond_t  qdone;          /* a batch was committed (qlock) */
+    struct write_req *qhead, **qtail;   /* waiting writes, in arrival order */
+    bool            leading;        /* a thread is applying a batch now */
+    bool            group_commit;   /* batch writes that arrive together */
+
     sqlite3        *db;
     sqlite3_stmt   *st[ST_N];
     uint64_t        ultimo_seq;     /* newest committed movement */
@@ -245,47 +271,131 @@ wal_reset(struct store *s)
 }
 
 /*
- * One write: the operation's body runs inside BEGIN IMMEDIATE ... COMMIT
- * under the lock.  The body returns STORE_OK after appending its movement,
- * or any other status to have everything rolled back.  A failed COMMIT
- * (disk full, I/O error) is rolled back too and answers STORE_ERROR.
+ * One write: the operation's body runs inside a transaction under the lock.
+ * The body returns STORE_OK after appending its movement, or any other
+ * status to have its own changes undone.
  */
 struct write_op {
     enum store_rc (*body)(struct store *s, void *arg);
     void *arg;
 };
 
+/* A write waiting for the commit that will contain it. */
+struct write_req {
+    const struct write_op *op;
+    enum store_rc          rc;
+    bool                   done;
+    struct write_req      *next;
+};
+
+/* Runs one body inside the open transaction, behind a savepoint so that a
+ * body that fails undoes only its own changes.  Lock held. */
 static enum store_rc
-run_write(struct store *s, const struct write_op *op)
+apply_one(struct store *s, const struct write_op *op)
 {
     enum store_rc rc;
 
-    pthread_mutex_lock(&s->lock);
-    if (s->wal_suspect && !wal_reset(s)) {
-        rc = STORE_ERROR;
-        goto out;
-    }
-    if (!exec_stmt(s, stmt(s, ST_BEGIN), "empezar transacción")) {
-        rc = STORE_ERROR;
-        goto out;
-    }
+    if (!exec_stmt(s, stmt(s, ST_SAVEPOINT), "abrir punto de guardado"))
+        return STORE_ERROR;
     rc = op->body(s, op->arg);
-    if (rc == STORE_OK && !exec_stmt(s, stmt(s, ST_COMMIT), "confirmar")) {
-        rc = STORE_ERROR;
-        s->wal_suspect = true;
+    if (rc != STORE_OK)
+        (void)exec_stmt(s, stmt(s, ST_UNDO_OP), "deshacer operación");
+    if (!exec_stmt(s, stmt(s, ST_RELEASE), "cerrar punto de guardado"))
+        return STORE_ABORT;     /* the transaction is in doubt: drop it all */
+    if (rc == STORE_OK)
+        s->ultimo_seq++;        /* the next body's movement follows this one */
+    return rc;
+}
+
+/*
+ * Applies a batch of writes, in arrival order, in one transaction and
+ * commits it with one sync.  If the commit fails, every write of the batch
+ * answers STORE_ERROR and nothing of it stays.  Lock held.
+ */
+static void
+apply_batch(struct store *s, struct write_req *batch)
+{
+    uint64_t seq_before = s->ultimo_seq;
+    bool any_ok = false;
+
+    if (s->wal_suspect && !wal_reset(s))
+        goto fail;
+    if (!exec_stmt(s, stmt(s, ST_BEGIN), "empezar transacción"))
+        goto fail;
+    for (struct write_req *r = batch; r != NULL; r = r->next) {
+        r->rc = apply_one(s, r->op);
+        if (r->rc == STORE_ABORT)
+            goto fail;
+        any_ok |= r->rc == STORE_OK;
     }
-    if (rc == STORE_OK) {
-        s->ultimo_seq++;
-        goto out;
+    if (!any_ok) {
+        (void)exec_stmt(s, stmt(s, ST_ROLLBACK), "deshacer");
+        return;                     /* nothing to commit: each keeps its answer */
     }
+    if (exec_stmt(s, stmt(s, ST_COMMIT), "confirmar"))
+        return;
+    s->wal_suspect = true;
+fail:
+    for (struct write_req *r = batch; r != NULL; r = r->next)
+        r->rc = STORE_ERROR;
+    s->ultimo_seq = seq_before;
     /* SQLite may already have rolled back on its own (SQLITE_FULL...). */
     if (!sqlite3_get_autocommit(s->db))
         (void)exec_stmt(s, stmt(s, ST_ROLLBACK), "deshacer");
     if (s->wal_suspect)
         (void)wal_reset(s);     /* at once if the disk lets us; else later */
-out:
-    pthread_mutex_unlock(&s->lock);
-    return rc;
+}
+
+/*
+ * Group commit.  A write joins the queue; if no thread is leading, it
+ * becomes the leader: it takes every write queued so far (its own first
+ * among them), applies and commits them under the lock, marks them done
+ * and hands leadership on.  Writes that arrive while a leader syncs wait
+ * in the queue and go together in the next batch, so N concurrent writers
+ * share one sync; a lone writer commits at once, with no timer.  Each
+ * call returns, and its reply leaves, only after the commit containing it.
+ * Without group commit every write is its own batch.
+ */
+static enum store_rc
+run_write(struct store *s, const struct write_op *op)
+{
+    struct write_req req = { op, STORE_ERROR, false, NULL };
+
+    if (!s->group_commit) {
+        pthread_mutex_lock(&s->lock);
+        apply_batch(s, &req);
+        pthread_mutex_unlock(&s->lock);
+        return req.rc;
+    }
+    pthread_mutex_lock(&s->qlock);
+    *s->qtail = &req;
+    s->qtail = &req.next;
+    while (!req.done) {
+        struct write_req *batch;
+
+        if (s->leading) {
+            pthread_cond_wait(&s->qdone, &s->qlock);
+            continue;
+        }
+        s->leading = true;
+        batch = s->qhead;
+        s->qhead = NULL;
+        s->qtail = &s->qhead;
+        pthread_mutex_unlock(&s->qlock);
+
+        pthread_mutex_lock(&s->lock);
+        apply_batch(s, batch);
+        pthread_mutex_lock(&s->qlock);
+        pthread_mutex_unlock(&s->lock);
+        for (struct write_req *r = batch, *next; r != NULL; r = next) {
+            next = r->next;         /* r may be gone once it is marked done */
+            r->done = true;
+        }
+        s->leading = false;
+        pthread_cond_broadcast(&s->qdone);
+    }
+    pthread_mutex_unlock(&s->qlock);
+    return req.rc;
 }
 
 struct args_agregar {
@@ -446,11 +556,6 @@ key_remember(struct store *s, const struct args_ajustar *a)
     sqlite3_bind_int64(st, 6, now);
     return exec_stmt(s, st, "guardar clave") ? STORE_OK : STORE_ERROR;
 }
-
-/* A replayed key answers from the key table and must change nothing, not
- * even the movement log; body_ajustar reports it with this private value,
- * and store_ajustar turns it back into STORE_OK after the rollback. */
-#define STORE_REPLAY ((enum store_rc)100)
 
 static enum store_rc
 body_ajustar(struct store *s, void *arg)
@@ -706,7 +811,8 @@ out:
 }
 
 struct store *
-store_open(const char *path, enum store_sync sync, char *err, size_t errlen)
+store_open(const char *path, enum store_sync sync, bool group_commit,
+           char *err, size_t errlen)
 {
     struct store *s = NULL;
     struct stat sb;
@@ -729,6 +835,10 @@ store_open(const char *path, enum store_sync sync, char *err, size_t errlen)
         return NULL;
     }
     pthread_mutex_init(&s->lock, NULL);
+    pthread_mutex_init(&s->qlock, NULL);
+    pthread_cond_init(&s->qdone, NULL);
+    s->qtail = &s->qhead;
+    s->group_commit = group_commit;
     if ((s->path = strdup(path)) == NULL) {
         snprintf(err, errlen, "sin memoria");
         goto fail;
@@ -793,6 +903,8 @@ store_close(struct store *s)
     if (s->db != NULL && sqlite3_close(s->db) != SQLITE_OK)
         log_warnx("almacén: cerrar %s: %s", s->path, sqlite3_errmsg(s->db));
     pthread_mutex_destroy(&s->lock);
+    pthread_mutex_destroy(&s->qlock);
+    pthread_cond_destroy(&s->qdone);
     free(s->path);
     free(s);
 }

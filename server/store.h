@@ -9,7 +9,10 @@
  * Every write that answers STORE_OK was committed to disk (WAL, with the
  * chosen synchronous mode) before the function returned, and appended
  * exactly one movement in the same transaction.  Any other answer changed
- * nothing.  Arguments are assumed already validated (validar.h) except where
+ * nothing.  With group commit, writes that arrive while another commit is
+ * syncing are applied in arrival order and committed together with one
+ * sync; each still returns only after the commit that contains it, and a
+ * write that fails its own checks affects no other.  Arguments are assumed already validated (validar.h) except where
  * a function says it checks them itself.
  */
 #ifndef INVENTARIO_STORE_H
@@ -72,11 +75,11 @@ struct store_movs {
 };
 
 /* Opens the database at path, creating an empty one if the file does not
- * exist.  A file that is not a SQLite database, fails PRAGMA quick_check,
+ * exist.  'group_commit' batches concurrent writes into one commit.  A file that is not a SQLite database, fails PRAGMA quick_check,
  * or holds tables of another shape is refused and left untouched.  On
  * failure returns NULL and writes a one-line reason (Spanish) to err. */
 struct store *store_open(const char *path, enum store_sync sync,
-                         char *err, size_t errlen);
+                         bool group_commit, char *err, size_t errlen);
 
 /* Closes the database.  No other call may be running or follow. */
 void store_close(struct store *s);

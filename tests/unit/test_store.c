@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +30,7 @@ setup(void **state)
     if (mkdtemp(f->dir) == NULL)
         return -1;
     snprintf(f->path, sizeof f->path, "%s/inv.db", f->dir);
-    f->s = store_open(f->path, STORE_SYNC_FULL, err, sizeof err);
+    f->s = store_open(f->path, STORE_SYNC_FULL, true, err, sizeof err);
     if (f->s == NULL) {
         fprintf(stderr, "store_open: %s\n", err);
         return -1;
@@ -58,7 +59,7 @@ reopen(struct fixture *f)
     char err[256];
 
     store_close(f->s);
-    f->s = store_open(f->path, STORE_SYNC_FULL, err, sizeof err);
+    f->s = store_open(f->path, STORE_SYNC_FULL, true, err, sizeof err);
     assert_non_null(f->s);
 }
 
@@ -254,7 +255,7 @@ test_not_a_database(void **state)
     snprintf(path, sizeof path, "%s/junk.db", f->dir);
     write_file(path, junk, sizeof junk);
     err[0] = '\0';
-    assert_null(store_open(path, STORE_SYNC_FULL, err, sizeof err));
+    assert_null(store_open(path, STORE_SYNC_FULL, true, err, sizeof err));
     assert_non_null(strstr(err, "no es una base de datos SQLite válida"));
     assert_int_equal(read_file(path, back, sizeof back), sizeof junk);
     assert_memory_equal(back, junk, sizeof junk);
@@ -286,7 +287,7 @@ test_damaged_database(void **state)
     for (size_t off = 4096; off + 12 <= n; off += 4096)
         memset(buf + off, 0x5A, 12);
     write_file(f->path, buf, n);
-    assert_null(store_open(f->path, STORE_SYNC_FULL, err, sizeof err));
+    assert_null(store_open(f->path, STORE_SYNC_FULL, true, err, sizeof err));
     assert_non_null(strstr(err, "dañada"));
     /* Left exactly as we damaged it. */
     {
@@ -296,16 +297,94 @@ test_damaged_database(void **state)
         assert_memory_equal(again, buf, n);
     }
     f->s = store_open("/tmp/inventario-unit-nonexistent-dir/x/y.db",
-                      STORE_SYNC_FULL, err, sizeof err);
+                      STORE_SYNC_FULL, true, err, sizeof err);
     assert_null(f->s);
     f->s = NULL;
     {
         char p2[160];
 
         snprintf(p2, sizeof p2, "%s/otra.db", f->dir);
-        f->s = store_open(p2, STORE_SYNC_NORMAL, err, sizeof err);
+        f->s = store_open(p2, STORE_SYNC_NORMAL, false, err, sizeof err);
         assert_non_null(f->s);
     }
+}
+
+struct writer_arg {
+    struct store *s;
+    int n;
+    int ok, insufficient;
+};
+
+/* Each writer sells from a shared product, adds its own products (and tries
+ * a duplicate), and adjusts with keys, some of them retried. */
+static void *
+writer(void *p)
+{
+    struct writer_arg *w = p;
+    struct store_producto after;
+
+    for (int i = 0; i < 200; i++) {
+        char id[32], key[32];
+
+        switch (store_ajustar(w->s, "shared", -1, "venta", "", "t", &after)) {
+        case STORE_OK: w->ok++; break;
+        case STORE_INSUFFICIENT: w->insufficient++; break;
+        default: fail();
+        }
+        snprintf(id, sizeof id, "w%d-%d", w->n, i);
+        assert_int_equal(store_agregar(w->s, id, "n", 10, "t"), STORE_OK);
+        assert_int_equal(store_agregar(w->s, id, "n", 10, "t"), STORE_EXISTS);
+        snprintf(key, sizeof key, "k%d-%d", w->n, i);
+        assert_int_equal(store_ajustar(w->s, id, -3, "", key, "t", &after), STORE_OK);
+        assert_int_equal(store_ajustar(w->s, id, -3, "", key, "t", &after), STORE_OK);
+        assert_int_equal(after.stock, 7);
+        assert_int_equal(store_ajustar(w->s, id, -8, "", "", "t", &after),
+                         STORE_INSUFFICIENT);
+    }
+    return NULL;
+}
+
+static void
+test_group_commit_concurrent_writers(void **state)
+{
+    struct fixture *f = *state;
+    struct writer_arg w[8];
+    pthread_t t[8];
+    struct store_movs m;
+    struct store_producto p;
+    uint64_t n, seq;
+    int ok = 0, insufficient = 0;
+
+    assert_int_equal(store_agregar(f->s, "shared", "n", 1000, "t"), STORE_OK);
+    for (int i = 0; i < 8; i++) {
+        w[i] = (struct writer_arg){ f->s, i, 0, 0 };
+        assert_int_equal(pthread_create(&t[i], NULL, writer, &w[i]), 0);
+    }
+    for (int i = 0; i < 8; i++) {
+        assert_int_equal(pthread_join(t[i], NULL), 0);
+        ok += w[i].ok;
+        insufficient += w[i].insufficient;
+    }
+    assert_int_equal(ok, 1000);
+    assert_int_equal(insufficient, 600);
+    assert_int_equal(store_obtener(f->s, "shared", &p), STORE_OK);
+    assert_int_equal(p.stock, 0);
+    /* 1 + 1000 sales + 8 * 200 * (add + adjust), no gaps, chained. */
+    assert_int_equal(store_contar(f->s, &n, &seq), STORE_OK);
+    assert_int_equal(n, 1 + 8 * 200);
+    assert_int_equal(seq, 1 + 1000 + 8 * 200 * 2);
+    reopen(f);
+    assert_int_equal(store_movimientos(f->s, 0, "shared", 2000, &m), STORE_OK);
+    assert_int_equal(m.n, 1001);
+    for (size_t i = 1; i < m.n; i++) {
+        assert_true(m.items[i].seq > m.items[i - 1].seq);
+        assert_int_equal(m.items[i].stock_antes, m.items[i - 1].stock_despues);
+    }
+    store_movs_free(&m);
+    assert_int_equal(store_movimientos(f->s, 0, "", 5000, &m), STORE_OK);
+    for (size_t i = 0; i < m.n; i++)
+        assert_int_equal(m.items[i].seq, i + 1);
+    store_movs_free(&m);
 }
 
 int
@@ -319,6 +398,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_idempotency_keys, setup, teardown),
         cmocka_unit_test_setup_teardown(test_not_a_database, setup, teardown),
         cmocka_unit_test_setup_teardown(test_damaged_database, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_group_commit_concurrent_writers, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
