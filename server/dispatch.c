@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "acceso.h"
 #include "handlers.h"
 #include "inventario.h"
 #include "log.h"
@@ -45,6 +46,35 @@ static const struct proc procs[] = {
 
 /* Calls answered since start; any thread adds, ESTADO reads. */
 static _Atomic uint64_t llamadas;
+
+/* Set once by dispatch_init before the workers start; read-only after. */
+static const struct acceso_lista *escritura, *lectura;
+
+void
+dispatch_init(const struct acceso_lista *e, const struct acceso_lista *l)
+{
+    escritura = e;
+    lectura = l;
+}
+
+/* Whether the caller's network may make this call; NULL always may. */
+static bool
+permitido(const struct proc *p, rpcproc_t proc, SVCXPRT *xprt)
+{
+    const struct netbuf *nb = svc_getrpccaller(xprt);
+    const struct sockaddr *sa = nb ? (const struct sockaddr *)nb->buf : NULL;
+    size_t len = nb ? nb->len : 0;
+
+    if (proc == 0 || escritura == NULL)
+        return true;
+    if (p->write)
+        return escritura->n > 0 ? acceso_permite(escritura, sa, len)
+                                : acceso_permite(lectura, sa, len);
+    if (lectura->n == 0)
+        return true;
+    return acceso_permite(lectura, sa, len) ||
+           (escritura->n > 0 && acceso_permite(escritura, sa, len));
+}
 
 uint64_t
 dispatch_llamadas(void)
@@ -165,6 +195,16 @@ dispatch_inventario(struct svc_req *rq, SVCXPRT *xprt)
     memset(&arg, 0, sizeof arg);
     memset(&res, 0, sizeof res);
     memset(&c, 0, sizeof c);
+    if (!permitido(p, proc, xprt)) {
+        char addr[INET6_ADDRSTRLEN];
+
+        caller_addr(xprt, addr, sizeof addr);
+        svcerr_auth(xprt, AUTH_TOOWEAK);
+        log_warnx("llamada %s de %s rechazada: esa red no puede %s "
+                  "(--allow-write, --allow-read)", p->name, addr,
+                  p->write ? "escribir" : "leer");
+        goto free_args;
+    }
     if (!svc_getargs(xprt, p->xdr_arg, (caddr_t)&arg)) {
         svcerr_decode(xprt);
         log_debug("llamada v%lu %s: argumentos ilegibles", (unsigned long)rq->rq_vers,

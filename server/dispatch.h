@@ -14,6 +14,15 @@
 
 #include <rpc/rpc.h>
 
+struct acceso_lista;
+
+/* Who may call: writes need the caller's network in 'escritura', reads in
+ * 'lectura' or 'escritura' (see acceso.h; an empty list allows everybody,
+ * and with only 'lectura' given, writes are limited to it as well).  The
+ * lists must outlive the server.  Called once, before the first call. */
+void dispatch_init(const struct acceso_lista *escritura,
+                   const struct acceso_lista *lectura);
+
 /* The dispatch function to svc_reg for every version (1 and 2). */
 void dispatch_inventario(struct svc_req *rq, SVCXPRT *xprt);
 

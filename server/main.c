@@ -15,6 +15,7 @@
 #include <rpc/rpc.h>
 #include <rpc/rpc_com.h>
 
+#include "acceso.h"
 #include "dispatch.h"
 #include "handlers.h"
 #include "inventario.h"
@@ -39,6 +40,8 @@ struct settings {
     enum store_sync sync;
     bool            group_commit;
     bool            verbose;
+    struct acceso_lista escritura;  /* --allow-write */
+    struct acceso_lista lectura;    /* --allow-read */
 };
 
 static void
@@ -83,6 +86,12 @@ usage(FILE *f)
 "                         repetir (por omisión 127.0.0.1 y ::1; 0.0.0.0 y ::\n"
 "                         para servir a otras máquinas)\n"
 "      --port=N           puerto TCP fijo (por omisión, uno libre)\n"
+"      --allow-write=RED  solo las llamadas desde RED (CIDR: 192.168.1.0/24,\n"
+"                         fd00::/8, o una dirección) pueden escribir; se puede\n"
+"                         repetir; las demás reciben un error de autenticación\n"
+"                         (por omisión escribe cualquiera que pueda conectar)\n"
+"      --allow-read=RED   igual, para leer (por omisión lee cualquiera); sin\n"
+"                         --allow-write, limita también las escrituras\n"
 "  -t, --threads=N        hilos que atienden llamadas (por omisión 8)\n"
 "      --max-conns=N      conexiones de clientes a la vez (por omisión 1024)\n"
 "      --idle-timeout=S   cierra conexiones inactivas S segundos (por omisión\n"
@@ -144,6 +153,8 @@ parse_args(int argc, char **argv, struct settings *s)
         { "idle-timeout", required_argument, NULL, 'I' },
         { "sync",         required_argument, NULL, 's' },
         { "group-commit", required_argument, NULL, 'G' },
+        { "allow-write",  required_argument, NULL, 'W' },
+        { "allow-read",   required_argument, NULL, 'R' },
         { "verbose",      no_argument,       NULL, 'v' },
         { "help",         no_argument,       NULL, 'h' },
         { "version",      no_argument,       NULL, 'V' },
@@ -210,6 +221,14 @@ parse_args(int argc, char **argv, struct settings *s)
                 s->group_commit = false;
             else
                 bad_option("--group-commit", optarg, "yes o no");
+            break;
+        case 'W':
+            if (!acceso_agregar(&s->escritura, optarg))
+                bad_option("--allow-write", optarg, "red CIDR, p. ej. 192.168.1.0/24");
+            break;
+        case 'R':
+            if (!acceso_agregar(&s->lectura, optarg))
+                bad_option("--allow-read", optarg, "red CIDR, p. ej. 192.168.1.0/24");
             break;
         case 'v':
             s->verbose = true;
@@ -366,6 +385,7 @@ main(int argc, char **argv)
     info.hilos = set.threads;
     info.conexiones = pool_conexiones;
     handlers_init(store, &info);
+    dispatch_init(&set.escritura, &set.lectura);
     log_info("programa %lu versiones 1 y 2 registrado en rpcbind; %u hilos, "
              "hasta %u conexiones", (unsigned long)set.program, set.threads,
              set.max_conns);

@@ -142,7 +142,16 @@ class Server:
                     return int(line.split()[1])
         return 0
 
+    def listen_port(self, addr):
+        """The port the server said it listens on at addr (its start-up log);
+        rpcbind's portmapper view only has the IPv4 ones."""
+        for line in self.log().splitlines():
+            if "escuchando en %s puerto " % addr in line:
+                return int(line.split(" puerto ")[1].split()[0])
+        raise AssertionError("the server does not listen on %s" % addr)
+
     def client(self, version=1, host="127.0.0.1", timeout=5.0):
         """A raw RPC client (tests/lib/rpc.py) on a fresh connection."""
-        return rpc.Client(host, rpc.getport(self.program, version), self.program,
-                          version, timeout=timeout)
+        port = (self.listen_port(host) if ":" in host
+                else rpc.getport(self.program, version))
+        return rpc.Client(host, port, self.program, version, timeout=timeout)
