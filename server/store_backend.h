@@ -1,0 +1,81 @@
+/* store_backend.h - what a database must give the store: the private seam
+ * between store.c (locking, group commit, the rules of each write) and one
+ * engine (store_sqlite.c; store_pg.c for several servers on PostgreSQL).
+ *
+ * Only store.c calls these, always with the store's lock held, so a backend
+ * sees one thread at a time and needs no lock of its own.  Writes happen
+ * between begin and commit/rollback; each write body runs behind a
+ * savepoint.  Booleans are true on success; on failure the backend has
+ * logged why.  Reads return STORE_OK, STORE_NOT_FOUND or STORE_ERROR.
+ */
+#ifndef INVENTARIO_STORE_BACKEND_H
+#define INVENTARIO_STORE_BACKEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store.h"
+
+struct backend;
+
+/* What a retry key remembers: the call it was first used with and what
+ * that call answered. */
+struct backend_clave {
+    char                  id[VALIDAR_ID_MAX + 1];
+    int64_t               delta;
+    struct store_producto after;
+};
+
+struct backend_ops {
+    const char *name;
+    void (*close)(struct backend *b);
+
+    /* A write transaction.  begin serialises writers (across every server
+     * that shares the database, where there can be several) and reports the
+     * newest movement seq as of that moment. */
+    bool (*begin)(struct backend *b, uint64_t *ultimo_seq);
+    /* 'ultimo_seq' is the newest seq the transaction logged. */
+    bool (*commit)(struct backend *b, uint64_t ultimo_seq);
+    void (*rollback)(struct backend *b);
+    bool (*savepoint)(struct backend *b);
+    bool (*release)(struct backend *b);
+    void (*undo)(struct backend *b);
+    /* After a failed commit: make sure nothing of it can come back later
+     * (for SQLite, empty the WAL).  False while that is not yet possible;
+     * the store then refuses writes and tries again on the next call. */
+    bool (*forget_failed)(struct backend *b);
+
+    /* Rows, inside a write transaction or as a read of their own. */
+    enum store_rc (*get)(struct backend *b, const char *id, struct store_producto *p);
+    /* STORE_OK, STORE_EXISTS if the id is taken, or STORE_ERROR. */
+    enum store_rc (*insert)(struct backend *b, const char *id, const char *nombre,
+                            int32_t stock);
+    bool (*set_stock)(struct backend *b, const char *id, int32_t stock);
+    bool (*remove)(struct backend *b, const char *id);
+    bool (*log_movement)(struct backend *b, const struct store_movimiento *m);
+    enum store_rc (*key_get)(struct backend *b, const char *clave,
+                             struct backend_clave *out);
+    bool (*key_put)(struct backend *b, const char *clave,
+                    const struct backend_clave *k, int64_t cuando_ms);
+    bool (*key_prune)(struct backend *b, int64_t before_ms);
+
+    /* Reads (store.h says what they return). */
+    enum store_rc (*list)(struct backend *b, const char *after, size_t max,
+                          struct store_lista *out);
+    enum store_rc (*movements)(struct backend *b, uint64_t after_seq,
+                               const char *id, size_t max, struct store_movs *out);
+    enum store_rc (*count)(struct backend *b, uint64_t *productos,
+                           uint64_t *ultimo_seq);
+};
+
+/* A backend opened on its target: a file path for SQLite.  NULL on failure,
+ * with a one-line reason (Spanish) in err. */
+struct backend *sqlite_backend_open(const char *path, enum store_sync sync,
+                                    const struct backend_ops **ops,
+                                    char *err, size_t errlen);
+
+/* Helpers for backends: growing result arrays. */
+bool backend_grow(void **items, size_t *cap, size_t n, size_t size);
+
+#endif
