@@ -1,0 +1,47 @@
+/* resultado.c - outcomes, exit statuses and their names; see resultado.h. */
+#include "resultado.h"
+
+static const struct {
+    const char *codigo;
+    const char *ayuda;
+} tabla[] = {
+#define RESULTADO_FILA(name, code, help) { code, help },
+    RESULTADO_MAP(RESULTADO_FILA)
+#undef RESULTADO_FILA
+};
+
+_Static_assert(sizeof tabla / sizeof tabla[0] == RES_CUANTOS,
+               "one row per outcome");
+
+const char *
+resultado_codigo(enum resultado r)
+{
+    return (unsigned)r < RES_CUANTOS ? tabla[r].codigo : "ERROR_INTERNO";
+}
+
+int
+resultado_salida(enum resultado r)
+{
+    return (unsigned)r < RES_CUANTOS ? (int)r : (int)RES_ERROR_INTERNO;
+}
+
+void
+resultado_ayuda(FILE *f)
+{
+    for (unsigned i = 0; i < RES_CUANTOS; i++)
+        fprintf(f, "  %u  %s\n", i, tabla[i].ayuda);
+}
+
+enum resultado
+resultado_de_estado(estado e)
+{
+    switch (e) {
+    case OK:                 return RES_OK;
+    case YA_EXISTE:          return RES_YA_EXISTE;
+    case NO_ENCONTRADO:      return RES_NO_ENCONTRADO;
+    case INVALIDO:           return RES_INVALIDO;
+    case ERROR_INTERNO:      return RES_ERROR_INTERNO;
+    case STOCK_INSUFICIENTE: return RES_STOCK_INSUFICIENTE;
+    }
+    return RES_ERROR_INTERNO;
+}
