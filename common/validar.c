@@ -57,23 +57,6 @@ es_control(uint32_t cp)
     return cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F);
 }
 
-bool
-validar_utf8_sin_control(const char *s, size_t len)
-{
-    const unsigned char *u = (const unsigned char *)s;
-    size_t i = 0;
-
-    while (i < len) {
-        uint32_t cp;
-        size_t n = utf8_seq(u, len, i, &cp);
-
-        if (n == 0 || es_control(cp))
-            return false;
-        i += n;
-    }
-    return true;
-}
-
 /* Tells a malformed sequence from a control character, for the message. */
 static enum validar_error
 texto(const char *s, size_t len)
@@ -92,6 +75,12 @@ texto(const char *s, size_t len)
         i += n;
     }
     return VALIDO;
+}
+
+bool
+validar_utf8_sin_control(const char *s, size_t len)
+{
+    return texto(s, len) == VALIDO;
 }
 
 static enum validar_error

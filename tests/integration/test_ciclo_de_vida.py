@@ -74,13 +74,7 @@ class CicloDeVida(unittest.TestCase):
 
     def test_sigterm_finishes_the_call_in_flight(self):
         with harness.Server(threads=2) as srv:
-            srv.stop()
-            con = sqlite3.connect(srv.db)
-            con.executemany("INSERT INTO productos VALUES (?, ?, ?)",
-                            (("p%06d" % i + "x" * 56, "n" * 256, i) for i in range(20000)))
-            con.commit()
-            con.close()
-            srv.start()
+            srv.prefill(("p%06d" % i + "x" * 56, "n" * 256, i) for i in range(20000))
             # A 6.6 MB listing, more than the kernel buffers hold, to a
             # client that does not read yet: the worker is still writing it
             # when SIGTERM arrives, and the server waits for it.

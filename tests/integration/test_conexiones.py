@@ -1,6 +1,5 @@
 """Many clients, stalled clients, idle clients: nobody delays anybody else."""
 import socket
-import sqlite3
 import struct
 import threading
 import time
@@ -92,13 +91,7 @@ class Conexiones(unittest.TestCase):
 
     def test_a_client_that_never_reads_is_cut_off(self):
         with harness.Server(threads=2) as srv:
-            srv.stop()
-            con = sqlite3.connect(srv.db)
-            con.executemany("INSERT INTO productos VALUES (?, ?, ?)",
-                            (("p%05d" % i, "n" * 200, i) for i in range(3000)))
-            con.commit()
-            con.close()
-            srv.start()
+            srv.prefill(("p%05d" % i, "n" * 200, i) for i in range(3000))
             base = settled_fds(srv)
             hog = raw_connect(srv, rcvbuf=4096)
             call = rpc.record(rpc.call_header(7, srv.program, 1, 4))
