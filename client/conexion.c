@@ -28,7 +28,12 @@
 #define PAUSA_REINTENTO_MS 300
 
 struct conexion {
-    char      *host;
+    char     **hosts;           /* the list, in the order given */
+    size_t     nhosts;
+    size_t     actual;          /* index of the host in use or last tried */
+    size_t     bueno;           /* of the last good connection; nhosts: none */
+    bool       saltar;          /* a call failed on 'actual': start past it */
+    const char *host;           /* hosts[actual] */
     rpcprog_t  prog;
     unsigned   espera_ms;
     void     (*aviso)(const char *frase);
@@ -51,6 +56,21 @@ fallo(struct conexion *c, const char *fmt, ...)
 
     va_start(ap, fmt);
     vsnprintf(c->error, sizeof c->error, fmt, ap);
+    va_end(ap);
+}
+
+static void fallo_mas(struct conexion *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Adds to the sentence of the last failure (cut where it is full). */
+static void
+fallo_mas(struct conexion *c, const char *fmt, ...)
+{
+    size_t n = strlen(c->error);
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(c->error + n, sizeof c->error - n, fmt, ap);
     va_end(ap);
 }
 
@@ -107,6 +127,36 @@ programa_por_alias(void)
     return e != NULL ? (rpcprog_t)e->r_number : (rpcprog_t)INVENTARIO_PROG;
 }
 
+static void
+liberar_hosts(struct conexion *c)
+{
+    for (size_t i = 0; i < c->nhosts; i++)
+        free(c->hosts[i]);
+    free(c->hosts);
+}
+
+/* Splits "a,b,c" into c->hosts, leaving out empty names. */
+static bool
+partir_hosts(struct conexion *c, const char *lista)
+{
+    size_t cap = 1;
+
+    for (const char *p = lista; *p != '\0'; p++)
+        cap += *p == ',';
+    if ((c->hosts = calloc(cap, sizeof *c->hosts)) == NULL)
+        return false;
+    for (const char *p = lista; ; ) {
+        size_t n = strcspn(p, ",");
+
+        if (n > 0 && (c->hosts[c->nhosts++] = strndup(p, n)) == NULL)
+            return false;
+        if (p[n] == '\0')
+            break;
+        p += n + 1;
+    }
+    return c->nhosts > 0;
+}
+
 struct conexion *
 conexion_nueva(const struct conexion_opts *o)
 {
@@ -114,10 +164,13 @@ conexion_nueva(const struct conexion_opts *o)
 
     if (c == NULL)
         return NULL;
-    if ((c->host = strdup(o->host)) == NULL) {
+    if (!partir_hosts(c, o->host)) {
+        liberar_hosts(c);
         free(c);
         return NULL;
     }
+    c->host = c->hosts[0];
+    c->bueno = c->nhosts;
     c->prog = o->programa != 0 ? (rpcprog_t)o->programa : programa_por_alias();
     c->espera_ms = o->espera_ms > 0 ? o->espera_ms : 1;
     c->aviso = o->aviso;
@@ -147,7 +200,7 @@ conexion_liberar(struct conexion *c)
     if (c == NULL)
         return;
     cerrar(c);
-    free(c->host);
+    liberar_hosts(c);
     free(c);
 }
 
@@ -435,9 +488,9 @@ fallo_al_conectar(struct conexion *c, enum clnt_stat st, int err)
     }
 }
 
-/* A new connection: rpcbind, then version 2, else version 1. */
+/* A new connection to c->host: rpcbind, then version 2, else version 1. */
 static enum resultado
-conectar(struct conexion *c)
+conectar_host(struct conexion *c)
 {
     bool v6 = strchr(c->host, ':') != NULL;
     rpcvers_t vers = INVENTARIO_V2;
@@ -465,6 +518,38 @@ conectar(struct conexion *c)
     if (st == RPC_PROGVERSMISMATCH && vers == INVENTARIO_V2)
         st = abrir_version(c, &rb, puerto, INVENTARIO_V1, &err);
     return st == RPC_SUCCESS ? RES_OK : fallo_al_conectar(c, st, err);
+}
+
+/*
+ * A new connection to the first host of the list that answers, starting at
+ * the one in use (past it, if a call just failed there) and going round
+ * once.  With one host, its own sentence; with several, that none answered
+ * and how the last one failed.
+ */
+static enum resultado
+conectar(struct conexion *c)
+{
+    size_t desde = c->actual;
+    enum resultado r = RES_SIN_SERVIDOR;
+    char ultimo[sizeof c->error];
+
+    if (c->saltar)
+        desde = (desde + 1) % c->nhosts;
+    c->saltar = false;
+    for (size_t i = 0; i < c->nhosts; i++) {
+        c->actual = (desde + i) % c->nhosts;
+        c->host = c->hosts[c->actual];
+        if ((r = conectar_host(c)) == RES_OK)
+            return RES_OK;
+    }
+    if (c->nhosts == 1)
+        return r;
+    memcpy(ultimo, c->error, sizeof ultimo);
+    fallo(c, "No respondió ningún servidor de la lista (");
+    for (size_t i = 0; i < c->nhosts; i++)
+        fallo_mas(c, "%s%s", i > 0 ? ", " : "", c->hosts[i]);
+    fallo_mas(c, "). Con %s: %s", c->host, ultimo);
+    return r;
 }
 
 /* True if the server has closed our idle connection (it stopped, restarted
@@ -496,11 +581,16 @@ preparar(struct conexion *c)
         c->perdida = true;
         return r;
     }
-    if (c->perdida && c->hubo_conexion)
+    if (c->hubo_conexion && c->bueno != c->actual)
+        avisar(c, "El servidor en %s no responde; se sigue con el servidor en "
+               "%s (protocolo versión %lu).", c->hosts[c->bueno], c->host,
+               (unsigned long)c->vers);
+    else if (c->perdida && c->hubo_conexion)
         avisar(c, "Conexión restablecida con el servidor en %s (protocolo "
                "versión %lu).", c->host, (unsigned long)c->vers);
     c->perdida = false;
     c->hubo_conexion = true;
+    c->bueno = c->actual;
     return RES_OK;
 }
 
@@ -527,6 +617,7 @@ fallo_en_llamada(struct conexion *c, enum clnt_stat st, enum llamada_tipo tipo)
               c->host, segundos(seg, sizeof seg, c->espera_ms));
         c->incierta |= tipo != LLAMADA_LECTURA;
         cerrar(c);
+        c->saltar = true;
         return RES_TIEMPO_AGOTADO;
     case RPC_CANTRECV:
         c->incierta |= tipo != LLAMADA_LECTURA;
@@ -537,14 +628,17 @@ fallo_en_llamada(struct conexion *c, enum clnt_stat st, enum llamada_tipo tipo)
               "operación volverá a conectar.", c->host, detalle(st, re.re_errno));
         cerrar(c);
         c->perdida = true;
+        c->saltar = true;
         return RES_SIN_SERVIDOR;
     case RPC_PROCUNAVAIL:
     case RPC_PROGVERSMISMATCH:
     case RPC_PROGUNAVAIL:
         fallo(c, "El servidor en %s no ofrece esta operación (%s).", c->host,
               clnt_sperrno(st));
-        if (st != RPC_PROCUNAVAIL)
+        if (st != RPC_PROCUNAVAIL) {
             cerrar(c);
+            c->saltar = true;
+        }
         return RES_NO_OFRECIDO;
     case RPC_CANTDECODEARGS:
         fallo(c, "El servidor en %s no pudo leer los datos enviados: algún "
@@ -554,18 +648,21 @@ fallo_en_llamada(struct conexion *c, enum clnt_stat st, enum llamada_tipo tipo)
         fallo(c, "Error de RPC inesperado con el servidor en %s: %s.", c->host,
               clnt_sperrno(st));
         cerrar(c);
+        c->saltar = true;
         return RES_ERROR_INTERNO;
     }
 }
 
+/* Whether a call that ended in st is sent again: on another host, where
+ * there are several ('otro'). */
 static bool
-se_repite(enum clnt_stat st, enum llamada_tipo tipo)
+se_repite(enum clnt_stat st, enum llamada_tipo tipo, bool otro)
 {
     bool perdida = st == RPC_CANTSEND || st == RPC_CANTRECV ||
                    st == RPC_SYSTEMERROR;
 
     switch (tipo) {
-    case LLAMADA_LECTURA:   return perdida;
+    case LLAMADA_LECTURA:   return perdida || (otro && st == RPC_TIMEDOUT);
     case LLAMADA_REPETIBLE: return perdida || st == RPC_TIMEDOUT;
     case LLAMADA_ESCRITURA: return false;
     }
@@ -590,8 +687,12 @@ avisar_repeticion(struct conexion *c, enum llamada_tipo tipo, enum resultado r,
     char seg[24];
 
     if (tipo == LLAMADA_LECTURA) {
-        avisar(c, "Se perdió la conexión con el servidor en %s; se vuelve a "
-               "conectar.", c->host);
+        if (r == RES_TIEMPO_AGOTADO)
+            avisar(c, "El servidor en %s no respondió en %s; se pregunta a otro.",
+                   c->host, segundos(seg, sizeof seg, c->espera_ms));
+        else
+            avisar(c, "Se perdió la conexión con el servidor en %s; se vuelve a "
+                   "conectar.", c->host);
         return;
     }
     if (r == RES_TIEMPO_AGOTADO)
@@ -642,7 +743,7 @@ conexion_llamar(struct conexion *c, rpcproc_t proc, enum llamada_tipo tipo,
         /* Whatever a failed decode left half-built. */
         xdr_free(xr, res);
         r = fallo_en_llamada(c, st, tipo);
-        if (!se_repite(st, tipo))
+        if (!se_repite(st, tipo, c->nhosts > 1))
             break;
     }
 out:

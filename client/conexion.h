@@ -1,13 +1,20 @@
 /* conexion.h - finding the inventory service, connecting, calling, reconnecting.
  *
  * A conexion is one TCP connection (a libtirpc CLIENT) to the service on
- * one host, made on demand.  The program number comes from the alias
- * "inventario.servicio" in /etc/rpc (getrpcbyname), or is the contract's
- * 541675094 where that line is missing, unless the caller gives one.  Each
- * new connection asks the host's rpcbind for the port (TCP, over IPv6 when
- * the host is an IPv6 address), so a server restarted on a new port is
- * found again; it prefers protocol version 2 and falls back to 1 when the
- * server answers version 2 with PROG_MISMATCH.
+ * one host of a list, made on demand.  Several hosts are several servers
+ * that share one inventory (a PostgreSQL database): a new connection tries
+ * them in order, from the one in use, and takes the first that answers;
+ * after a call failed on one (its connection lost, or no answer in time)
+ * the next connection starts at the following host, so that a dead or
+ * hung server costs one timeout, not one per call.
+ *
+ * The program number comes from the alias "inventario.servicio" in
+ * /etc/rpc (getrpcbyname), or is the contract's 541675094 where that line
+ * is missing, unless the caller gives one.  Each new connection asks the
+ * host's rpcbind for the port (TCP, over IPv6 when the host is an IPv6
+ * address), so a server restarted on a new port is found again; it prefers
+ * protocol version 2 and falls back to 1 when the server answers version 2
+ * with PROG_MISMATCH.
  *
  * Every wait is bounded by the caller's timeout: reaching rpcbind, the
  * rpcbind query, the connect, and each call (CLSET_TIMEOUT).  A call that
@@ -28,7 +35,8 @@
 #include "resultado.h"
 
 struct conexion_opts {
-    const char   *host;         /* a name or an IPv4/IPv6 address */
+    const char   *host;         /* a name or an IPv4/IPv6 address, or
+                                   several separated by commas */
     unsigned long programa;     /* 0: the alias, or the contract's number */
     unsigned      espera_ms;    /* the bound on every wait, > 0 */
     /* Called with a sentence when the conexion does something on its own
@@ -40,14 +48,16 @@ struct conexion_opts {
 /* How a call may be repeated when its answer does not come. */
 enum llamada_tipo {
     /* Changes nothing: repeated once, on a new connection, if the
-     * connection died under it. */
+     * connection died under it (or, with several hosts, if it timed out). */
     LLAMADA_LECTURA,
     /* A write: never repeated.  If it was sent but no answer came, the
      * sentence says that the change may have been applied. */
     LLAMADA_ESCRITURA,
     /* A write made safe to repeat by its idempotency key (AJUSTAR_STOCK
      * with a clave): repeated with the very same arguments after a timeout
-     * or a lost connection, CONEXION_INTENTOS times in all. */
+     * or a lost connection, CONEXION_INTENTOS times in all, on the next
+     * host of the list where there are several (the key is in the shared
+     * database, so it is applied once wherever it lands). */
     LLAMADA_REPETIBLE
 };
 
@@ -67,7 +77,8 @@ struct conexion *conexion_nueva(const struct conexion_opts *o);
 void conexion_liberar(struct conexion *c);
 
 /* Connects now unless connected: RES_OK, or RES_SIN_SERVIDOR,
- * RES_TIEMPO_AGOTADO or RES_NO_OFRECIDO with the sentence set. */
+ * RES_TIEMPO_AGOTADO or RES_NO_OFRECIDO with the sentence set (with
+ * several hosts, how the last one tried failed). */
 enum resultado conexion_conectar(struct conexion *c);
 
 /*
@@ -98,6 +109,7 @@ bool conexion_incierta(const struct conexion *c);
 /* The protocol version of the current connection: 1, 2, or 0 if none. */
 unsigned conexion_version(const struct conexion *c);
 
+/* The host in use, or the last one tried. */
 const char *conexion_host(const struct conexion *c);
 unsigned long conexion_programa(const struct conexion *c);
 

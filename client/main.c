@@ -19,7 +19,7 @@
 
 /* Every setting, with its default in ajustes_iniciar. */
 struct ajustes {
-    const char   *host;
+    char         *host;         /* one, or several separated by commas */
     unsigned long programa;     /* 0: the alias, or the contract's number */
     unsigned      espera_ms;
     bool          json;
@@ -28,7 +28,7 @@ struct ajustes {
 static void
 ajustes_iniciar(struct ajustes *a)
 {
-    a->host = "localhost";
+    a->host = NULL;             /* none given: "localhost" */
     a->programa = 0;
     /* A few seconds: a person waits for an answer, unlike rpcgen's 25 s. */
     a->espera_ms = 5000;
@@ -45,7 +45,10 @@ uso(FILE *f)
 "usarlo desde scripts.\n"
 "\n"
 "Opciones (antes de la orden; --json también después):\n"
-"  -H, --host=HOST      máquina del servidor (por omisión localhost)\n"
+"  -H, --host=HOST      máquina del servidor (por omisión localhost); varias,\n"
+"                       separadas por comas o repitiendo --host, son servidores\n"
+"                       que comparten el inventario: se usa el primero que\n"
+"                       responde y, si deja de responder, el siguiente\n"
 "  -p, --program=NUM    número de programa RPC, decimal o 0x hexadecimal (por\n"
 "                       omisión el del alias inventario.servicio en /etc/rpc,\n"
 "                       o 541675094 si no está)\n"
@@ -87,6 +90,27 @@ uso_incorrecto(const char *fmt, ...)
     va_end(ap);
     fputs("\nPruebe 'inventario-client --help'.\n", stderr);
     exit(resultado_salida(RES_USO));
+}
+
+/* Adds the hosts of one --host (a name, or several separated by commas)
+ * to the list. */
+static void
+sumar_hosts(struct ajustes *a, const char *v)
+{
+    size_t n = a->host ? strlen(a->host) + 1 : 0;
+    char *lista;
+
+    if (v[0] == '\0' || v[0] == ',' || v[strlen(v) - 1] == ',' ||
+        strstr(v, ",,") != NULL)
+        uso_incorrecto("valor inválido para --host: '%s' (nombre vacío)", v);
+    if ((lista = realloc(a->host, n + strlen(v) + 1)) == NULL) {
+        fputs("inventario-client: no hay memoria\n", stderr);
+        exit(resultado_salida(RES_ERROR_INTERNO));
+    }
+    if (n > 0)
+        lista[n - 1] = ',';
+    strcpy(lista + n, v);
+    a->host = lista;
 }
 
 /* Decimal, or hexadecimal after 0x; 1 to 4294967295.  (strtoul's base 0
@@ -145,10 +169,7 @@ opciones(int argc, char **argv, struct ajustes *a)
     while ((c = getopt_long(argc, argv, "+:H:p:t:jhV", largas, NULL)) != -1) {
         switch (c) {
         case 'H':
-            if (optarg[0] == '\0')
-                uso_incorrecto("valor inválido para --host: '%s' (nombre "
-                               "vacío)", optarg);
-            a->host = optarg;
+            sumar_hosts(a, optarg);
             break;
         case 'p':
             if (!leer_programa(optarg, &a->programa))
@@ -223,10 +244,13 @@ main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     ajustes_iniciar(&a);
     opciones(argc, argv, &a);
+    if (a.host == NULL)
+        sumar_hosts(&a, "localhost");
     menu = optind == argc;
     if (menu && a.json) {
         fputs("inventario-client: --json solo se usa con una orden\n"
               "Pruebe 'inventario-client --help'.\n", stderr);
+        free(a.host);
         return resultado_salida(RES_USO);
     }
     co = (struct conexion_opts){ .host = a.host, .programa = a.programa,
@@ -235,6 +259,7 @@ main(int argc, char **argv)
     s = (struct salida){ .con = conexion_nueva(&co), .json = a.json, .menu = menu };
     if (s.con == NULL) {
         fputs("inventario-client: no hay memoria\n", stderr);
+        free(a.host);
         return resultado_salida(RES_ERROR_INTERNO);
     }
     if (menu)
@@ -242,5 +267,6 @@ main(int argc, char **argv)
     else
         ret = comandos_ejecutar(&s, argc - optind, argv + optind);
     conexion_liberar(s.con);
+    free(a.host);
     return ret;
 }

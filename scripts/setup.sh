@@ -5,7 +5,7 @@
 set -eu
 
 PACKAGES="build-essential cmake pkg-config rpcsvc-proto libtirpc-dev rpcbind \
-libsqlite3-dev sqlite3 libjansson-dev libedit-dev libcmocka-dev \
+libsqlite3-dev sqlite3 libpq-dev postgresql libjansson-dev libedit-dev libcmocka-dev \
 python3 python3-pexpect netbase procps strace"
 RPC_LINE="inventario	541675094	inventario.servicio"
 

@@ -78,8 +78,13 @@ usage(FILE *f)
 "alias inventario.servicio).  Se registra en rpcbind y sirve en primer plano;\n"
 "el registro va a la salida de errores.\n"
 "\n"
-"  -d, --db=RUTA          base de datos SQLite (por omisión inventario.db;\n"
-"                         se crea vacía si no existe)\n"
+"  -d, --db=RUTA|URI      base de datos: la ruta de un archivo SQLite (por\n"
+"                         omisión inventario.db; se crea vacío si no existe),\n"
+"                         o una URI postgresql:// (o postgres://) de una base\n"
+"                         PostgreSQL que pueden compartir varios servidores,\n"
+"                         p. ej. postgresql://inventario@db1/inventario; las\n"
+"                         tablas se crean si faltan; la contraseña, mejor en\n"
+"                         ~/.pgpass que en la URI, que se ve en 'ps'\n"
 "  -p, --program=NUM      número de programa RPC, decimal o 0x hexadecimal\n"
 "                         (por omisión 541675094 = 0x20494E56)\n"
 "  -l, --listen=DIR       dirección IPv4 o IPv6 en la que escuchar; se puede\n"
@@ -111,8 +116,8 @@ usage(FILE *f)
 "\n"
 "Estado de salida:\n"
 "  0  terminó con normalidad\n"
-"  1  no pudo arrancar (base de datos inválida, rpcbind no disponible, ya hay\n"
-"     un servidor en ese programa, no puede escuchar...)\n"
+"  1  no pudo arrancar (base de datos inválida o inalcanzable, rpcbind no\n"
+"     disponible, ya hay un servidor en ese programa, no puede escuchar...)\n"
 "  2  opciones incorrectas\n");
 }
 
@@ -346,10 +351,12 @@ main(int argc, char **argv)
     claim_program(set.program);
     if ((store = store_open(set.db, set.sync, set.group_commit, err, sizeof err)) == NULL)
         fatalx("%s", err);
+    /* store_path: the --db given, but without a password a URI may carry. */
     if (store_contar(store, &productos, &seq) != STORE_OK)
-        fatalx("no se puede leer %s", set.db);
+        fatalx("no se puede leer %s", store_path(store));
     log_info("%llu productos y %llu movimientos en %s (sincronización %s%s)",
-             (unsigned long long)productos, (unsigned long long)seq, set.db,
+             (unsigned long long)productos, (unsigned long long)seq,
+             store_path(store),
              set.sync == STORE_SYNC_FULL ? "full" : "normal",
              set.group_commit ? ", confirmación en grupo" : "");
 

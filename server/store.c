@@ -496,11 +496,18 @@ store_open(const char *path, enum store_sync sync, bool group_commit,
     pthread_cond_init(&s->qdone, NULL);
     s->qtail = &s->qhead;
     s->group_commit = group_commit;
-    if ((s->path = strdup(path)) == NULL) {
+    /* A postgresql:// or postgres:// URI is a database that several
+     * servers may share; anything else is a SQLite file.  The path kept
+     * for logs hides a password the URI may carry. */
+    s->path = pg_target_is_uri(path) ? pg_target_shown(path) : strdup(path);
+    if (s->path == NULL) {
         snprintf(err, errlen, "sin memoria");
         goto fail;
     }
-    s->b = sqlite_backend_open(path, sync, &s->ops, err, errlen);
+    if (pg_target_is_uri(path))
+        s->b = pg_backend_open(path, sync, &s->ops, err, errlen);
+    else
+        s->b = sqlite_backend_open(path, sync, &s->ops, err, errlen);
     if (s->b == NULL)
         goto fail;
     return s;

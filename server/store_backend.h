@@ -75,6 +75,20 @@ struct backend *sqlite_backend_open(const char *path, enum store_sync sync,
                                     const struct backend_ops **ops,
                                     char *err, size_t errlen);
 
+/* A backend on a PostgreSQL database named by a postgresql:// or
+ * postgres:// URI (libpq's syntax), shared by any number of servers.  NULL
+ * on failure, with a one-line reason (Spanish) in err. */
+struct backend *pg_backend_open(const char *uri, enum store_sync sync,
+                                const struct backend_ops **ops,
+                                char *err, size_t errlen);
+
+/* True if target is a PostgreSQL URI rather than a SQLite path. */
+bool pg_target_is_uri(const char *target);
+
+/* A copy of a URI fit for logs, its password (if any) replaced by ***;
+ * the caller frees it.  NULL if memory ran out. */
+char *pg_target_shown(const char *uri);
+
 /* Helpers for backends: growing result arrays. */
 bool backend_grow(void **items, size_t *cap, size_t n, size_t size);
 

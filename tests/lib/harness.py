@@ -12,6 +12,18 @@ server someone is running.  Processes are ended by PID, never by name.
 
 The binaries come from the environment (ctest sets them):
 INVENTARIO_SERVER, INVENTARIO_CLIENT, INVENTARIO_STRESS.
+
+INVENTARIO_TEST_DB_URI runs the same tests on PostgreSQL (tests/pg runs them
+so): each Server without an explicit db then gets a new empty database on
+that PostgreSQL, created with psql (INVENTARIO_PSQL, else psql) through the
+URI, whose role needs CREATEDB; srv.db is the new database's URI.
+
+INVENTARIO_VALGRIND=1 runs every server under valgrind's memcheck
+(scripts/test-valgrind.sh): no invalid access and no definite leak, with
+tests/valgrind.supp for libtirpc's own.  Servers then stop with SIGTERM at
+the end of a test, so the leak check runs; a report makes stop(), kill9()
+or the end of the `with` raise with it.  Waits and client timeouts stretch
+by SLOW.  INVENTARIO_VALGRIND_LOGS keeps every report in that folder.
 """
 import itertools
 import os
@@ -27,7 +39,23 @@ SERVER = os.environ.get("INVENTARIO_SERVER", "inventario-server")
 CLIENT = os.environ.get("INVENTARIO_CLIENT", "inventario-client")
 STRESS = os.environ.get("INVENTARIO_STRESS", "inventario-stress")
 
+DB_URI = os.environ.get("INVENTARIO_TEST_DB_URI")
+PSQL = os.environ.get("INVENTARIO_PSQL", "psql")
+
+VALGRIND = os.environ.get("INVENTARIO_VALGRIND") == "1"
+VALGRIND_LOGS = os.environ.get("INVENTARIO_VALGRIND_LOGS")
+VALGRIND_SUPP = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                             os.pardir, "valgrind.supp")
+VALGRIND_EXIT = 99
+# What memcheck prints for an error (suppressed ones are not printed).
+VALGRIND_ERRORS = ("Invalid read", "Invalid write", "Invalid free",
+                   "Mismatched free", "uninitialised", "Syscall param",
+                   "overlap", "definitely lost in loss record",
+                   "Process terminating with default action")
+SLOW = 10 if VALGRIND else 1
+
 _seq = itertools.count()
+_dbseq = itertools.count(1)
 
 
 def unique_program():
@@ -37,12 +65,26 @@ def unique_program():
     return base + next(_seq) % 0x100
 
 
+def fresh_database():
+    """The URI of a new empty database beside the one DB_URI names."""
+    name = "inventario_%d_%d" % (os.getpid(), next(_dbseq))
+    p = subprocess.run([PSQL, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", DB_URI,
+                        "-c", 'CREATE DATABASE "%s"' % name],
+                       capture_output=True, text=True, timeout=60)
+    if p.returncode != 0:
+        raise RuntimeError("CREATE DATABASE %s: %s" % (name, p.stderr))
+    head, sep, query = DB_URI.partition("?")
+    return head[:head.index("/", head.index("://") + 3)] + "/" + name + sep + query
+
+
 class Server:
     def __init__(self, threads=4, args=(), db=None, program=None, workdir=None,
                  env=None):
         self.dir = workdir or tempfile.mkdtemp(prefix="inventario-test-")
         self._own_dir = workdir is None
-        self.db = db or os.path.join(self.dir, "inventario.db")
+        if not db:
+            db = fresh_database() if DB_URI else os.path.join(self.dir, "inventario.db")
+        self.db = db
         self.program = program or unique_program()
         self.threads = threads
         self.args = list(args)
@@ -52,8 +94,32 @@ class Server:
 
     # -- life cycle --------------------------------------------------------
     def command(self):
-        return [SERVER, "--db", self.db, "--program", str(self.program),
-                "--threads", str(self.threads)] + self.args
+        cmd = [SERVER, "--db", self.db, "--program", str(self.program),
+               "--threads", str(self.threads)] + self.args
+        return self._valgrind() + cmd if VALGRIND else cmd
+
+    def _valgrind(self):
+        self.valgrind_log = os.path.join(VALGRIND_LOGS or self.dir,
+                                         "valgrind-%p.log")
+        return ["valgrind", "--tool=memcheck", "--error-exitcode=%d" % VALGRIND_EXIT,
+                "--leak-check=full", "--show-leak-kinds=definite",
+                "--errors-for-leak-kinds=definite", "--num-callers=30",
+                "--suppressions=" + os.path.normpath(VALGRIND_SUPP),
+                "--log-file=" + self.valgrind_log]
+
+    def valgrind_report(self):
+        """memcheck's report for the current process if it names an error."""
+        try:
+            with open(self.valgrind_log.replace("%p", str(self.proc.pid))) as f:
+                text = f.read()
+        except (AttributeError, OSError):
+            return ""
+        return text if any(e in text for e in VALGRIND_ERRORS) else ""
+
+    def _check_valgrind(self, returncode):
+        if VALGRIND and (returncode == VALGRIND_EXIT or self.valgrind_report()):
+            raise AssertionError("valgrind found errors in the server:\n%s"
+                                 % self.valgrind_report())
 
     def start(self, wait=True):
         if self.proc is not None:
@@ -68,7 +134,7 @@ class Server:
 
     def wait_ready(self, timeout=10.0):
         """Until rpcbind knows us and a NULL call on version 1 answers."""
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + timeout * SLOW
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError("server exited with %d:\n%s"
@@ -91,7 +157,9 @@ class Server:
             return self.proc.returncode if self.proc else None
         self.proc.send_signal(signal.SIGTERM)
         try:
-            return self.proc.wait(timeout)
+            rc = self.proc.wait(timeout * SLOW)
+            self._check_valgrind(rc)
+            return rc
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
@@ -101,6 +169,7 @@ class Server:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+            self._check_valgrind(None)
 
     def prefill(self, rows):
         """Puts (id, nombre, stock) rows straight into the stopped server's
@@ -126,6 +195,13 @@ class Server:
         return self
 
     def __exit__(self, *exc):
+        try:
+            if VALGRIND:
+                self.stop()             # SIGTERM: memcheck's leak check runs
+        finally:
+            self._exit_cleanup()
+
+    def _exit_cleanup(self):
         self.kill9()
         if self.proc is not None:
             self._logf.close()
@@ -168,4 +244,4 @@ class Server:
         """A raw RPC client (tests/lib/rpc.py) on a fresh connection."""
         port = (self.listen_port(host) if ":" in host
                 else rpc.getport(self.program, version))
-        return rpc.Client(host, port, self.program, version, timeout=timeout)
+        return rpc.Client(host, port, self.program, version, timeout=timeout * SLOW)
