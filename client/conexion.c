@@ -640,6 +640,12 @@ fallo_en_llamada(struct conexion *c, enum clnt_stat st, enum llamada_tipo tipo)
             c->saltar = true;
         }
         return RES_NO_OFRECIDO;
+    case RPC_AUTHERROR:
+        fallo(c, "El servidor en %s no permite %s desde esta máquina: su red "
+              "no está entre las autorizadas (opciones --allow-write y "
+              "--allow-read del servidor).", c->host,
+              tipo == LLAMADA_LECTURA ? "consultar" : "hacer cambios");
+        return RES_SIN_PERMISO;
     case RPC_CANTDECODEARGS:
         fallo(c, "El servidor en %s no pudo leer los datos enviados: algún "
               "texto es más largo de lo que admite el protocolo.", c->host);

@@ -32,7 +32,9 @@
     X(RES_TIEMPO_AGOTADO,     "TIEMPO_AGOTADO",                               \
       "el servidor no respondió dentro del tiempo de espera")                 \
     X(RES_NO_OFRECIDO,        "NO_OFRECIDO",                                  \
-      "el servidor solo ofrece la versión 1 y la orden necesita la 2")
+      "el servidor solo ofrece la versión 1 y la orden necesita la 2")        \
+    X(RES_SIN_PERMISO,        "SIN_PERMISO",                                  \
+      "el servidor no permite esta operación desde esta red (--allow-write)")
 
 enum resultado {
 #define RESULTADO_ENUM(name, code, help) name,

@@ -1,4 +1,5 @@
 """Who may write, and who may read: the server's network allow-lists."""
+import subprocess
 import unittest
 
 import harness
@@ -32,6 +33,21 @@ class Acceso(unittest.TestCase):
             log = srv.log()
             self.assertEqual(log.count("rechazada"), 4)
             self.assertIn("AGREGAR_PRODUCTO de 127.0.0.1 rechazada: esa red no puede escribir", log)
+
+    def test_client_explains_a_refused_write(self):
+        with harness.Server(args=["--allow-write", "10.0.0.0/8"]) as srv:
+            cmd = [harness.CLIENT, "--program", str(srv.program)]
+            r = subprocess.run(cmd + ["agregar", "p", "Producto", "1"],
+                               capture_output=True, text=True, timeout=30)
+            self.assertEqual(r.returncode, 10)
+            self.assertIn("no permite hacer cambios desde esta máquina", r.stderr)
+            self.assertIn("--allow-write", r.stderr)
+            r = subprocess.run(cmd + ["--json", "agregar", "p", "Producto", "1"],
+                               capture_output=True, text=True, timeout=30)
+            self.assertEqual(r.returncode, 10)
+            self.assertIn("SIN_PERMISO", r.stdout)
+            r = subprocess.run(cmd + ["listar"], capture_output=True, text=True, timeout=30)
+            self.assertEqual(r.returncode, 0)
 
     def test_allowed_network_writes(self):
         with harness.Server(args=["--allow-write", "127.0.0.0/8", "--allow-write", "::1"]) as srv:
