@@ -1,19 +1,20 @@
 /* store.h - the inventory's durable state: products, movement log, retry keys.
  *
- * The store hides SQLite: callers see an opaque handle, plain C structs and
- * one status enum.  Every function takes the store's mutex (the mission's
+ * The store hides the database (SQLite, or PostgreSQL where several servers
+ * share one inventory; see store_backend.h): callers see an opaque handle,
+ * plain C structs and one status enum.  Every function takes the store's mutex (the mission's
  * one global lock, defined in store.c) for its whole duration, so any thread
  * may call any function at any time; callers must hold no lock of their own
  * and must not call in while doing network I/O they could be blocked on.
  *
- * Every write that answers STORE_OK was committed to disk (WAL, with the
- * chosen synchronous mode) before the function returned, and appended
- * exactly one movement in the same transaction.  Any other answer changed
- * nothing.  With group commit, writes that arrive while another commit is
- * syncing are applied in arrival order and committed together with one
- * sync; each still returns only after the commit that contains it, and a
- * write that fails its own checks affects no other.  Arguments are assumed already validated (validar.h) except where
- * a function says it checks them itself.
+ * Every write that answers STORE_OK was committed to disk (with the chosen
+ * synchronous mode) before the function returned, and appended exactly one
+ * movement in the same transaction.  Any other answer changed nothing.
+ * With group commit, writes that arrive while another commit is syncing
+ * are applied in arrival order and committed together with one sync; each
+ * still returns only after the commit that contains it, and a write that
+ * fails its own checks affects no other.  Arguments are assumed already
+ * validated (validar.h) except where a function says it checks them.
  */
 #ifndef INVENTARIO_STORE_H
 #define INVENTARIO_STORE_H
@@ -32,7 +33,7 @@ enum store_rc {
     STORE_EXISTS = 1,         /* add: the id is taken */
     STORE_NOT_FOUND = 2,      /* no product with that id */
     STORE_INVALID = 3,        /* the result would overflow; a reused key */
-    STORE_ERROR = 4,          /* SQLite failed: nothing was changed */
+    STORE_ERROR = 4,          /* the database failed: nothing was changed */
     STORE_INSUFFICIENT = 5    /* adjust: the result would be below zero */
 };
 
@@ -74,10 +75,13 @@ struct store_movs {
     uint64_t                 ultimo_seq;
 };
 
-/* Opens the database at path, creating an empty one if the file does not
- * exist.  'group_commit' batches concurrent writes into one commit.  A file that is not a SQLite database, fails PRAGMA quick_check,
- * or holds tables of another shape is refused and left untouched.  On
- * failure returns NULL and writes a one-line reason (Spanish) to err. */
+/* Opens the database: a postgresql:// (or postgres://) URI selects a
+ * PostgreSQL database, anything else is a SQLite file, created empty if it
+ * does not exist.  Tables are created where missing.  A file that is not a
+ * SQLite database or fails PRAGMA quick_check, a database unreachable at
+ * start, or tables of another shape are refused and left untouched.
+ * 'group_commit' batches concurrent writes into one commit.  On failure
+ * returns NULL and writes a one-line reason (Spanish) to err. */
 struct store *store_open(const char *path, enum store_sync sync,
                          bool group_commit, char *err, size_t errlen);
 
@@ -126,7 +130,8 @@ void store_movs_free(struct store_movs *m);
 enum store_rc store_contar(struct store *s, uint64_t *productos,
                            uint64_t *ultimo_seq);
 
-/* The path the store was opened with. */
+/* What the store was opened on, for logs: the path, or the URI with any
+ * password hidden. */
 const char *store_path(const struct store *s);
 
 #endif
