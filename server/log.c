@@ -24,6 +24,9 @@ log_verbose(void)
     return verbose;
 }
 
+static void vlog(const char *level, int errnum, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
 static void
 vlog(const char *level, int errnum, const char *fmt, va_list ap)
 {

@@ -256,14 +256,42 @@ parse_args(int argc, char **argv, struct settings *s)
     }
 }
 
-/* Room for every connection we may hold, plus the database and listeners.
- * Returns the connection cap that fits the limit we got. */
+/*
+ * The connections a limit of 'lim' open files can hold.  64 fds stay free
+ * for the store, the listeners and the rest.  And libtirpc (1.3.3) destroys
+ * the least active connection, inside the accept the poller runs, whenever
+ * the transports it holds reach 4/5 of its fd table (_rpc_dtablesize(), the
+ * limit when it is first asked): possibly a connection a worker is serving
+ * at that moment, which would be freed twice.  So the transports (the
+ * connections, the listeners, and one more accept per listener in a poll
+ * round) stay under that threshold.
+ */
+static unsigned
+conns_for_limit(rlim_t lim)
+{
+    rlim_t fit = lim > 64 ? lim - 64 : 0;
+    rlim_t tirpc = lim / 5 * 4;
+    rlim_t under = tirpc > 2 * MAX_LISTEN + 1 ? tirpc - 2 * MAX_LISTEN - 1 : 0;
+
+    if (under < fit)
+        fit = under;
+    if (fit > UINT_MAX)
+        fit = UINT_MAX;
+    return fit > 16 ? (unsigned)fit : 16;
+}
+
+/* Raises the open-file limit to hold want_conns connections (see
+ * conns_for_limit), before libtirpc first reads it.  Returns the
+ * connection cap that fits the limit we got. */
 static unsigned
 raise_nofile(unsigned want_conns)
 {
     struct rlimit rl;
-    rlim_t want = (rlim_t)want_conns + 64;
+    rlim_t want = ((rlim_t)want_conns + 2 * MAX_LISTEN + 1) * 5 / 4 + 5;
+    unsigned fit;
 
+    if (want < (rlim_t)want_conns + 64)
+        want = (rlim_t)want_conns + 64;
     if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
         fatal("getrlimit");
     if (rl.rlim_cur < want) {
@@ -274,9 +302,8 @@ raise_nofile(unsigned want_conns)
         if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
             fatal("getrlimit");
     }
-    if (rl.rlim_cur < want) {
-        unsigned fit = rl.rlim_cur > 64 + 16 ? (unsigned)(rl.rlim_cur - 64) : 16;
-
+    fit = conns_for_limit(rl.rlim_cur);
+    if (fit < want_conns) {
         log_warnx("el límite de archivos abiertos (%lu) solo permite %u "
                   "conexiones", (unsigned long)rl.rlim_cur, fit);
         return fit;
