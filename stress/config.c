@@ -1,0 +1,422 @@
+/* config.c - defaults, getopt_long and --help for inventario-stress; see config.h. */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench.h"
+#include "salida.h"
+#include "validar.h"
+
+#define MEZCLA_DEFECTO "null=10,obtener=60,listar=1,agregar=5,actualizar=20,eliminar=4"
+#define DURACION_DEFECTO_S 10.0
+
+static void
+config_init(struct config *c)
+{
+    char err[128];
+
+    memset(c, 0, sizeof *c);
+    c->destino.host = "localhost";
+    c->destino.programa = 0;            /* resolved after parsing */
+    c->destino.plazo_s = 10.0;
+    c->clientes = 4;
+    c->duracion_s = 0;
+    c->productos = 0;
+    (void)mezcla_parse(MEZCLA_DEFECTO, &c->mezcla, err, sizeof err);
+    c->precargar = true;
+    c->op_pesada = OP_LISTAR;
+    c->max_reintentos = 20;
+    c->bench_clientes[0] = 1;
+    c->bench_clientes[1] = 4;
+    c->bench_clientes[2] = 16;
+    c->bench_clientes[3] = 64;
+    c->n_bench_clientes = 4;
+    c->bench_segundos = 3.0;
+    c->bench_ops = BENCH_OPS_DEFECTO;
+    c->db_dir = ".";
+    c->semilla = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+}
+
+static void
+usage(FILE *f)
+{
+    fprintf(f,
+"Uso: inventario-stress [OPCIÓN]...\n"
+"Carga concurrente, verificación de invariantes y medida de rendimiento del\n"
+"servicio de inventario de TecnoMarket (ONC RPC).  Cada cliente es un hilo (o\n"
+"un proceso, con --processes) con su propia conexión TCP.\n"
+"\n"
+"Servidor:\n"
+"  -H, --host=MÁQUINA       servidor (por omisión localhost; una dirección\n"
+"                           IPv6 literal como ::1 usa tcp6)\n"
+"  -p, --program=NUM        número de programa, decimal o 0x hexadecimal (por\n"
+"                           omisión el de inventario.servicio en /etc/rpc, o\n"
+"                           541675094)\n"
+"  -t, --timeout=S          plazo de cada llamada y de cada conexión, en\n"
+"                           segundos (por omisión 10)\n"
+"\n"
+"Carga:\n"
+"  -c, --clients=N          clientes a la vez (por omisión 4; hasta %d)\n"
+"      --processes          un proceso por cliente en vez de un hilo\n"
+"  -d, --duration=S         segundos de carga (por omisión 10)\n"
+"  -n, --ops=N              llamadas en total, repartidas entre los clientes;\n"
+"                           con --duration, termina lo que llegue antes; solo,\n"
+"                           como mucho %.0f segundos\n"
+"  -N, --products=N         espacio de productos (por omisión 1000; con\n"
+"                           --verify: disjoint 1000 en total, churn 32\n"
+"                           compartidos, counter 4 compartidos)\n"
+"  -m, --mix=OP=PESO,...    mezcla de operaciones; OP es null, obtener, listar,\n"
+"                           agregar, actualizar, eliminar, ajustar, movimientos,\n"
+"                           pagina o estado (las cuatro últimas, versión 2).\n"
+"                           Por omisión:\n"
+"                           " MEZCLA_DEFECTO "\n"
+"      --prefix=TEXTO       prefijo de los ids que crea la herramienta (por\n"
+"                           omisión st- en carga; uno nuevo en cada\n"
+"                           verificación)\n"
+"      --no-preload         no crea los productos antes de medir\n"
+"      --heavy-clients=N    clientes adicionales que solo hacen --heavy-op; se\n"
+"                           informan aparte (para ver si las llamadas pequeñas\n"
+"                           esperan detrás de las grandes)\n"
+"      --heavy-op=OP        operación de esos clientes (por omisión listar)\n"
+"      --seed=N             semilla de los números aleatorios\n"
+"\n"
+"Verificación:\n"
+"      --verify=MODO        disjoint: cada cliente escribe solo sus productos y\n"
+"                           al final cada uno tiene el último valor confirmado;\n"
+"                           churn: agregar/actualizar/eliminar a la vez sobre los\n"
+"                           mismos ids y el estado final es uno que permiten las\n"
+"                           operaciones confirmadas; counter: AJUSTAR_STOCK a la\n"
+"                           vez sobre pocos productos, el stock final suma\n"
+"                           exactamente y el registro de movimientos encadena\n"
+"                           sin huecos (versión 2)\n"
+"      --retry              counter: cada ajuste lleva una clave única y, si se\n"
+"                           agota el plazo o cae la conexión, se reintenta con\n"
+"                           la misma clave (reconectando)\n"
+"      --dup-rate=P         counter: envía otra vez, con la misma clave, esta\n"
+"                           fracción de los ajustes confirmados (0 a 1; implica\n"
+"                           claves)\n"
+"      --max-retries=N      intentos de más por ajuste con --retry (por\n"
+"                           omisión 20)\n"
+"\n"
+"Rendimiento:\n"
+"      --bench              mide cada operación con 1, 4, 16 y 64 clientes, en\n"
+"                           proporción a NULL y a las confirmaciones por segundo\n"
+"                           del disco medidas en la misma ejecución\n"
+"      --bench-clients=LISTA  número de clientes (por omisión 1,4,16,64)\n"
+"      --bench-seconds=S    segundos por medida (por omisión 3)\n"
+"      --bench-ops=LISTA    escenarios, por omisión\n"
+"                           " BENCH_OPS_DEFECTO "\n"
+"      --db-dir=DIR         carpeta (en el disco de la base de datos del\n"
+"                           servidor) donde medir las confirmaciones de SQLite\n"
+"                           con WAL y synchronous=FULL (por omisión .)\n"
+"\n"
+"Salida:\n"
+"  -j, --json               el informe en JSON por la salida estándar\n"
+"      --fail-on-error      sale con 5 si hubo llamadas fallidas\n"
+"      --verbose            cuenta lo que hace por la salida de errores\n"
+"  -h, --help               muestra esta ayuda y termina\n"
+"  -V, --version            muestra la versión y termina\n"
+"\n"
+"Ejemplos:\n"
+"  inventario-stress -c 16 -d 30 --mix obtener=80,actualizar=20\n"
+"  inventario-stress --verify counter -c 64 -d 10 --retry --dup-rate 0.1\n"
+"  inventario-stress --bench --db-dir /var/lib/inventario --json > bench.json\n"
+"  inventario-stress -N 20000 -c 8 --mix obtener=1 --heavy-clients 1\n"
+"\n"
+"Estado de salida:\n", CLIENTES_MAX, DURACION_TOPE_S);
+#define SALIDA_USO_LINEA(name, code, text) fprintf(f, "  %d  %s\n", code, text);
+    SALIDA_MAP(SALIDA_USO_LINEA)
+#undef SALIDA_USO_LINEA
+}
+
+static void mal_uso(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+static void
+mal_uso(const char *fmt, ...)
+{
+    va_list ap;
+
+    fprintf(stderr, "inventario-stress: ");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nPruebe 'inventario-stress --help'.\n");
+    exit(SALIDA_USO);
+}
+
+static unsigned long long
+entero(const char *opt, const char *s, unsigned long long min, unsigned long long max)
+{
+    char *end;
+    unsigned long long v;
+
+    errno = 0;
+    v = strtoull(s, &end, 0);
+    if (s[0] == '\0' || s[0] == '-' || *end != '\0' || errno != 0 || v < min || v > max)
+        mal_uso("valor inválido para %s: '%s' (entero de %llu a %llu)", opt, s,
+                min, max);
+    return v;
+}
+
+static double
+real(const char *opt, const char *s, double min, double max)
+{
+    char *end;
+    double v;
+
+    errno = 0;
+    v = strtod(s, &end);
+    if (s[0] == '\0' || *end != '\0' || errno != 0 || !isfinite(v) || v < min || v > max)
+        mal_uso("valor inválido para %s: '%s' (número de %g a %g)", opt, s, min, max);
+    return v;
+}
+
+static enum verif_modo
+verif_modo(const char *s)
+{
+    if (strcmp(s, "disjoint") == 0 || strcmp(s, "disjunto") == 0)
+        return VERIF_DISJUNTO;
+    if (strcmp(s, "churn") == 0)
+        return VERIF_CHURN;
+    if (strcmp(s, "counter") == 0 || strcmp(s, "contador") == 0)
+        return VERIF_CONTADOR;
+    mal_uso("modo de verificación desconocido: '%s' (disjoint, churn o counter)", s);
+}
+
+const char *
+config_verif_nombre(enum verif_modo m)
+{
+    static const char *const n[] = { "ninguna", "disjoint", "churn", "counter" };
+
+    return (unsigned)m < sizeof n / sizeof n[0] ? n[m] : "?";
+}
+
+static void
+lista_clientes(struct config *c, const char *s)
+{
+    char *copia = strdup(s), *save = NULL, *item;
+
+    if (copia == NULL)
+        exit(SALIDA_LOCAL);
+    c->n_bench_clientes = 0;
+    for (item = strtok_r(copia, ",", &save); item != NULL;
+         item = strtok_r(NULL, ",", &save)) {
+        if (c->n_bench_clientes == BENCH_CLIENTES_MAX)
+            mal_uso("--bench-clients: como mucho %d valores", BENCH_CLIENTES_MAX);
+        c->bench_clientes[c->n_bench_clientes++] =
+            (unsigned)entero("--bench-clients", item, 1, CLIENTES_MAX);
+    }
+    free(copia);
+    if (c->n_bench_clientes == 0)
+        mal_uso("--bench-clients: lista vacía");
+}
+
+static void
+prefijo(struct config *c, const char *s)
+{
+    size_t n = strlen(s);
+
+    if (n == 0 || n > PREFIJO_MAX || validar_id(s, n) != VALIDO)
+        mal_uso("valor inválido para --prefix: '%s' (de 1 a %d bytes, con las "
+                "reglas de un id)", s, PREFIJO_MAX);
+    memcpy(c->prefijo, s, n + 1);
+}
+
+/* Long-only options get codes past the ASCII range. */
+enum {
+    O_PROCESSES = 256, O_PREFIX, O_NO_PRELOAD, O_HEAVY_CLIENTS, O_HEAVY_OP,
+    O_SEED, O_RETRY, O_DUP_RATE, O_MAX_RETRIES, O_BENCH, O_BENCH_CLIENTS,
+    O_BENCH_SECONDS, O_BENCH_OPS, O_DB_DIR, O_FAIL_ON_ERROR, O_VERBOSE, O_VERIFY
+};
+
+static const struct option longopts[] = {
+    { "host",          required_argument, NULL, 'H' },
+    { "program",       required_argument, NULL, 'p' },
+    { "timeout",       required_argument, NULL, 't' },
+    { "clients",       required_argument, NULL, 'c' },
+    { "processes",     no_argument,       NULL, O_PROCESSES },
+    { "duration",      required_argument, NULL, 'd' },
+    { "ops",           required_argument, NULL, 'n' },
+    { "products",      required_argument, NULL, 'N' },
+    { "mix",           required_argument, NULL, 'm' },
+    { "prefix",        required_argument, NULL, O_PREFIX },
+    { "no-preload",    no_argument,       NULL, O_NO_PRELOAD },
+    { "heavy-clients", required_argument, NULL, O_HEAVY_CLIENTS },
+    { "heavy-op",      required_argument, NULL, O_HEAVY_OP },
+    { "seed",          required_argument, NULL, O_SEED },
+    { "verify",        required_argument, NULL, O_VERIFY },
+    { "retry",         no_argument,       NULL, O_RETRY },
+    { "dup-rate",      required_argument, NULL, O_DUP_RATE },
+    { "max-retries",   required_argument, NULL, O_MAX_RETRIES },
+    { "bench",         no_argument,       NULL, O_BENCH },
+    { "bench-clients", required_argument, NULL, O_BENCH_CLIENTS },
+    { "bench-seconds", required_argument, NULL, O_BENCH_SECONDS },
+    { "bench-ops",     required_argument, NULL, O_BENCH_OPS },
+    { "db-dir",        required_argument, NULL, O_DB_DIR },
+    { "json",          no_argument,       NULL, 'j' },
+    { "fail-on-error", no_argument,       NULL, O_FAIL_ON_ERROR },
+    { "verbose",       no_argument,       NULL, O_VERBOSE },
+    { "help",          no_argument,       NULL, 'h' },
+    { "version",       no_argument,       NULL, 'V' },
+    { NULL, 0, NULL, 0 }
+};
+
+/* One option of the connection or the load; false if it is none of them. */
+static bool
+opcion_carga(struct config *c, int o, const char *arg)
+{
+    char err[160];
+
+    switch (o) {
+    case 'H':
+        if (arg[0] == '\0')
+            mal_uso("--host vacío");
+        c->destino.host = arg;
+        return true;
+    case 'p':
+        c->destino.programa = (rpcprog_t)entero("--program", arg, 1, 0xFFFFFFFFull);
+        return true;
+    case 't':
+        c->destino.plazo_s = real("--timeout", arg, 0.01, 3600);
+        return true;
+    case 'c':
+        c->clientes = (unsigned)entero("--clients", arg, 1, CLIENTES_MAX);
+        return true;
+    case O_PROCESSES:
+        c->procesos = true;
+        return true;
+    case 'd':
+        c->duracion_s = real("--duration", arg, 0.001, 86400);
+        return true;
+    case 'n':
+        c->ops = entero("--ops", arg, 1, 1000000000ull);
+        return true;
+    case 'N':
+        c->productos = (unsigned)entero("--products", arg, 1, 10000000);
+        return true;
+    case 'm':
+        if (!mezcla_parse(arg, &c->mezcla, err, sizeof err))
+            mal_uso("--mix: %s", err);
+        c->mezcla_dada = true;
+        return true;
+    case O_PREFIX:
+        prefijo(c, arg);
+        return true;
+    case O_NO_PRELOAD:
+        c->precargar = false;
+        return true;
+    case O_HEAVY_CLIENTS:
+        c->pesados = (unsigned)entero("--heavy-clients", arg, 0, CLIENTES_MAX);
+        return true;
+    case O_HEAVY_OP:
+        if ((c->op_pesada = op_por_nombre(arg)) == OP_N)
+            mal_uso("--heavy-op: operación desconocida '%s'", arg);
+        return true;
+    case O_SEED:
+        c->semilla = entero("--seed", arg, 0, UINT64_MAX);
+        return true;
+    }
+    return false;
+}
+
+/* One option of verification, benchmark or output; exits on an unknown one. */
+static void
+opcion_resto(struct config *c, int o, const char *arg)
+{
+    char err[160];
+
+    switch (o) {
+    case O_VERIFY:
+        c->verificar = verif_modo(arg);
+        break;
+    case O_RETRY:
+        c->reintentar = true;
+        break;
+    case O_DUP_RATE:
+        c->dup_rate = real("--dup-rate", arg, 0, 1);
+        break;
+    case O_MAX_RETRIES:
+        c->max_reintentos = (unsigned)entero("--max-retries", arg, 0, 1000);
+        break;
+    case O_BENCH:
+        c->bench = true;
+        break;
+    case O_BENCH_CLIENTS:
+        lista_clientes(c, arg);
+        break;
+    case O_BENCH_SECONDS:
+        c->bench_segundos = real("--bench-seconds", arg, 0.1, 3600);
+        break;
+    case O_BENCH_OPS:
+        if (!bench_ops_validos(arg, err, sizeof err))
+            mal_uso("--bench-ops: %s", err);
+        c->bench_ops = arg;
+        break;
+    case O_DB_DIR:
+        c->db_dir = arg;
+        break;
+    case 'j':
+        c->json = true;
+        break;
+    case O_FAIL_ON_ERROR:
+        c->fail_on_error = true;
+        break;
+    case O_VERBOSE:
+        c->verboso = true;
+        break;
+    case 'h':
+        usage(stdout);
+        exit(SALIDA_OK);
+    case 'V':
+        printf("inventario-stress %s\n", INVENTARIO_VERSION);
+        exit(SALIDA_OK);
+    default:
+        fprintf(stderr, "Pruebe 'inventario-stress --help'.\n");
+        exit(SALIDA_USO);
+    }
+}
+
+/* Options that only make sense together, and the defaults that depend on
+ * the mode. */
+static void
+coherencia(struct config *c)
+{
+    if (c->bench && c->verificar != VERIF_NINGUNA)
+        mal_uso("--bench y --verify no se combinan");
+    if ((c->reintentar || c->dup_rate > 0) && c->verificar != VERIF_CONTADOR)
+        mal_uso("--retry y --dup-rate son de --verify counter");
+    if (c->pesados > 0 && (c->bench || c->verificar != VERIF_NINGUNA))
+        mal_uso("--heavy-clients es del modo de carga");
+    if (c->clientes + c->pesados > CLIENTES_MAX)
+        mal_uso("--clients más --heavy-clients no puede pasar de %d", CLIENTES_MAX);
+    if (c->duracion_s == 0)
+        c->duracion_s = c->ops ? DURACION_TOPE_S : DURACION_DEFECTO_S;
+    if (c->productos == 0)
+        c->productos = c->verificar == VERIF_CHURN      ? 32
+                       : c->verificar == VERIF_CONTADOR ? 4
+                                                        : 1000;
+}
+
+void
+config_parse(struct config *c, int argc, char **argv)
+{
+    int o;
+
+    config_init(c);
+    while ((o = getopt_long(argc, argv, "H:p:t:c:d:n:N:m:jhV", longopts, NULL)) != -1)
+        if (!opcion_carga(c, o, optarg))
+            opcion_resto(c, o, optarg);
+    if (optind < argc)
+        mal_uso("argumento inesperado: '%s'", argv[optind]);
+    coherencia(c);
+    if (c->destino.programa == 0)
+        c->destino.programa = conexion_programa_defecto();
+}

@@ -1,0 +1,47 @@
+"""The command line of inventario-stress: help, version, misuse, no server."""
+import unittest
+
+import harness
+import stresslib as st
+from stresslib import run
+
+
+class Opciones(unittest.TestCase):
+    def test_help_lists_options_and_exit_codes(self):
+        r = run(None, "--help")
+        self.assertEqual(r.returncode, st.OK, r)
+        for word in ("--clients", "--processes", "--duration", "--ops", "--products",
+                     "--mix", "--verify", "--retry", "--dup-rate", "--bench",
+                     "--bench-clients", "--db-dir", "--json", "--heavy-clients",
+                     "--program", "--host", "--timeout", "Estado de salida"):
+            self.assertIn(word, r.stdout)
+        for code in range(6):
+            self.assertRegex(r.stdout, r"\n  %d  " % code)
+        self.assertEqual(r.stderr, "")
+
+    def test_version(self):
+        r = run(None, "--version")
+        self.assertEqual(r.returncode, st.OK, r)
+        self.assertRegex(r.stdout, r"^inventario-stress \d+\.\d+\.\d+\n$")
+
+    def test_misuse_exits_2_with_a_reason(self):
+        for args in (["--clients", "0"], ["--mix", "obtener=x"], ["--mix", "volar=1"],
+                     ["--verify", "nada"], ["--retry"], ["--bench", "--verify", "churn"],
+                     ["--program", "0"], ["--duration", "-1"], ["--prefix", " x"],
+                     ["--bench-ops", "null,correr"], ["sobra"], ["--no-such-option"]):
+            r = run(None, *args)
+            self.assertEqual(r.returncode, st.USO, "%s: %s" % (args, r))
+            self.assertIn("inventario-stress --help", r.stderr, args)
+            self.assertEqual(r.stdout, "", args)
+
+    def test_no_server_exits_3(self):
+        # A program number nobody registered (ours, before any server starts).
+        prog = harness.unique_program()
+        r = run(None, "--program", prog, "--host", "127.0.0.1", "--timeout", "2",
+                "--ops", "10")
+        self.assertEqual(r.returncode, st.INALCANZABLE, r)
+        self.assertIn("no responde", r.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
