@@ -419,9 +419,29 @@ store_obtener(struct store *s, const char *id, struct store_producto *out)
     return rc;
 }
 
-enum store_rc
-store_listar(struct store *s, const char *after, size_t max,
-             struct store_lista *out)
+/* Rows the whole-inventory listing reads per turn of the global lock. */
+#define LIST_CHUNK 256
+
+/* Appends part's rows to out. */
+static bool
+append_rows(struct store_lista *out, const struct store_lista *part)
+{
+    struct store_producto *p;
+
+    if (part->n == 0)
+        return true;
+    p = realloc(out->items, (out->n + part->n) * sizeof *p);
+    if (p == NULL)
+        return false;
+    memcpy(p + out->n, part->items, part->n * sizeof *p);
+    out->items = p;
+    out->n += part->n;
+    return true;
+}
+
+/* One page of at most max rows (0: all of them in one go), under the lock. */
+static enum store_rc
+list_locked(struct store *s, const char *after, size_t max, struct store_lista *out)
 {
     enum store_rc rc;
 
@@ -430,6 +450,44 @@ store_listar(struct store *s, const char *after, size_t max,
     (void)clear_suspect(s);
     rc = s->ops->list(s->b, after, max, out);
     pthread_mutex_unlock(&s->lock);
+    if (rc != STORE_OK)
+        store_lista_free(out);
+    return rc;
+}
+
+/*
+ * A page is read under the lock in one go.  The whole inventory (max 0) is
+ * read in pages of LIST_CHUNK rows, taking the lock for each, so that a
+ * listing of a large inventory never holds every other call up for longer
+ * than one page: each row is as it was at some moment of the listing, and
+ * the rows come in id order, as LISTAR_PAGINA's would.
+ */
+enum store_rc
+store_listar(struct store *s, const char *after, size_t max,
+             struct store_lista *out)
+{
+    char from[VALIDAR_ID_MAX + 1];
+    enum store_rc rc = STORE_OK;
+
+    if (max != 0)
+        return list_locked(s, after, max, out);
+    memset(out, 0, sizeof *out);
+    snprintf(from, sizeof from, "%s", after);
+    for (;;) {
+        struct store_lista part;
+        bool more;
+
+        if ((rc = list_locked(s, from, LIST_CHUNK, &part)) != STORE_OK)
+            break;
+        more = part.hay_mas;
+        if (part.n > 0)
+            snprintf(from, sizeof from, "%s", part.items[part.n - 1].id);
+        if (!append_rows(out, &part))
+            rc = STORE_ERROR;
+        store_lista_free(&part);
+        if (rc != STORE_OK || !more)
+            break;
+    }
     if (rc != STORE_OK)
         store_lista_free(out);
     return rc;

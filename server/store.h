@@ -113,7 +113,9 @@ enum store_rc store_obtener(struct store *s, const char *id,
                             struct store_producto *out);
 
 /* Products with id > after (bytewise), ordered by id, at most max of them
- * (0: all).  On STORE_OK the caller frees out with store_lista_free. */
+ * (0: all, read in pages under the lock so that others are not held up;
+ * each row as it was at some moment of the listing).  On STORE_OK the
+ * caller frees out with store_lista_free. */
 enum store_rc store_listar(struct store *s, const char *after, size_t max,
                            struct store_lista *out);
 void store_lista_free(struct store_lista *l);

@@ -119,6 +119,32 @@ test_list_order_and_pages(void **state)
 }
 
 static void
+test_list_all_spans_many_pages(void **state)
+{
+    struct fixture *f = *state;
+    struct store_lista l;
+    char id[16];
+
+    for (int i = 699; i >= 0; i--) {        /* more than two internal pages */
+        snprintf(id, sizeof id, "p%04d", i);
+        assert_int_equal(store_agregar(f->s, id, "n", i, "t"), STORE_OK);
+    }
+    assert_int_equal(store_listar(f->s, "", 0, &l), STORE_OK);
+    assert_int_equal(l.n, 700);
+    assert_false(l.hay_mas);
+    for (int i = 0; i < 700; i++) {
+        snprintf(id, sizeof id, "p%04d", i);
+        assert_string_equal(l.items[i].id, id);
+        assert_int_equal(l.items[i].stock, i);
+    }
+    store_lista_free(&l);
+    assert_int_equal(store_listar(f->s, "p0299", 0, &l), STORE_OK);
+    assert_int_equal(l.n, 400);
+    assert_string_equal(l.items[0].id, "p0300");
+    store_lista_free(&l);
+}
+
+static void
 test_movements(void **state)
 {
     struct fixture *f = *state;
@@ -393,6 +419,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_crud, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_order_and_pages, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_list_all_spans_many_pages, setup, teardown),
         cmocka_unit_test_setup_teardown(test_movements, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ajustar_limits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_idempotency_keys, setup, teardown),
