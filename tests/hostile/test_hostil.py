@@ -21,6 +21,7 @@ import time
 import unittest
 
 import harness
+from harness import settled_fds, wait_until
 import rpc
 from rpc import OK, AUTH_SYS
 
@@ -32,27 +33,6 @@ PROMPT = 2.0 * getattr(harness, "SLOW", 1)
 # allocation would take.
 RSS_SLACK_KIB = 8 * 1024
 MSG_DENIED, RPC_MISMATCH, AUTH_ERROR = 1, 0, 1
-
-
-def wait_until(pred, timeout=10.0, step=0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return True
-        time.sleep(step)
-    return pred()
-
-
-def settled_fds(srv):
-    """The server's open fd count once connections that just closed are gone."""
-    last, stable_since = srv.open_fds(), time.monotonic()
-    deadline = stable_since + 10
-    while time.monotonic() - stable_since < 0.3 and time.monotonic() < deadline:
-        time.sleep(0.05)
-        now = srv.open_fds()
-        if now != last:
-            last, stable_since = now, time.monotonic()
-    return last
 
 
 def instrumented(srv):

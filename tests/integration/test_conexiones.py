@@ -6,28 +6,9 @@ import time
 import unittest
 
 import harness
+from harness import settled_fds, wait_until
 import rpc
 from rpc import OK
-
-
-def wait_until(pred, timeout=10.0, step=0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return True
-        time.sleep(step)
-    return pred()
-
-
-def settled_fds(srv):
-    """The server's open fd count once connections that just closed are gone."""
-    last, stable_since = srv.open_fds(), time.monotonic()
-    while time.monotonic() - stable_since < 0.3:
-        time.sleep(0.05)
-        now = srv.open_fds()
-        if now != last:
-            last, stable_since = now, time.monotonic()
-    return last
 
 
 def raw_connect(srv, version=1, rcvbuf=0):

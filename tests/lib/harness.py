@@ -58,6 +58,28 @@ _seq = itertools.count()
 _dbseq = itertools.count(1)
 
 
+def wait_until(pred, timeout=10.0, step=0.05):
+    """Polls pred until it holds or timeout passes; its last value."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pred():
+            return True
+        time.sleep(step)
+    return pred()
+
+
+def settled_fds(srv):
+    """The server's open fd count once connections that just closed are gone."""
+    last, stable_since = srv.open_fds(), time.monotonic()
+    deadline = stable_since + 10
+    while time.monotonic() - stable_since < 0.3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+        now = srv.open_fds()
+        if now != last:
+            last, stable_since = now, time.monotonic()
+    return last
+
+
 def unique_program():
     """A transient program number no other test process uses right now:
     derived from our PID (unique among live processes) and a counter."""
