@@ -209,18 +209,26 @@ comandos_ayuda(FILE *f)
 
 static int mal_uso(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Says what was misused, to stderr; returns the exit status for misuse. */
+int
+comandos_mal_uso_v(const char *fmt, va_list ap)
+{
+    fputs("inventario-client: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputs("\nPruebe 'inventario-client --help'.\n", stderr);
+    return resultado_salida(RES_USO);
+}
+
+/* comandos_mal_uso_v with the arguments spelled out. */
 static int
 mal_uso(const char *fmt, ...)
 {
     va_list ap;
+    int status;
 
-    fputs("inventario-client: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    status = comandos_mal_uso_v(fmt, ap);
     va_end(ap);
-    fputs("\nPruebe 'inventario-client --help'.\n", stderr);
-    return resultado_salida(RES_USO);
+    return status;
 }
 
 /* "-x" and "--x" are options; "-", "-5" and everything after "--" are not,

@@ -9,6 +9,7 @@
 #ifndef INVENTARIO_CLIENTE_COMANDOS_H
 #define INVENTARIO_CLIENTE_COMANDOS_H
 
+#include <stdarg.h>
 #include <stdio.h>
 
 #include "acciones.h"
@@ -19,5 +20,9 @@ int comandos_ejecutar(struct salida *s, int argc, char **argv);
 
 /* The orders' synopses and what each does, for --help. */
 void comandos_ayuda(FILE *f);
+
+/* Says what was misused, to stderr, with the pointer to --help; returns the
+ * exit status for misuse.  Shared by the command parser and main's options. */
+int comandos_mal_uso_v(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 #endif

@@ -83,13 +83,12 @@ static void
 uso_incorrecto(const char *fmt, ...)
 {
     va_list ap;
+    int status;
 
-    fputs("inventario-client: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    status = comandos_mal_uso_v(fmt, ap);
     va_end(ap);
-    fputs("\nPruebe 'inventario-client --help'.\n", stderr);
-    exit(resultado_salida(RES_USO));
+    exit(status);
 }
 
 /* Adds the hosts of one --host (a name, or several separated by commas)
