@@ -14,11 +14,8 @@
 
 /* A replayed key answers from the key table and must change nothing, not
  * even the movement log; body_ajustar reports it with this private value
- * (its savepoint is undone) and store_ajustar turns it back into STORE_OK. */
+ * and store_ajustar turns it back into STORE_OK. */
 #define STORE_REPLAY ((enum store_rc)100)
-
-/* apply_one could not close its savepoint: the whole batch fails. */
-#define STORE_ABORT ((enum store_rc)101)
 
 /* Prune expired retry keys once every this many keyed adjustments. */
 #define PRUNE_EVERY 1024
@@ -34,19 +31,31 @@ struct write_req;
  *          atomic step.  Readers hold it for their query; writes are
  *          applied and committed by a batch leader holding it (run_write).
  *          No network I/O to clients ever happens under it.
- *   qlock  Guards the queue of writes waiting for a commit, the leader
- *          flag and each request's done flag.  Held for a few
- *          instructions; may be taken while 'lock' is held (the leader
- *          marks its batch done), never the other way round.
+ *   qlock  Guards the batch collecting writes, its number and the leader
+ *          flags.  Held for a few instructions; may be taken while 'lock'
+ *          is held (the leader takes the batch), never the other way round.
+ *   alock  Guards done_gen, which writers wait on.  A lock of its own so
+ *          that the writers a commit wakes, all retaking it at once, do not
+ *          hold up the leader taking the next batch under qlock.  Never
+ *          held with another lock.
  *
- * Fields from 'ops' to 'path' are guarded by 'lock'; the queue by 'qlock'.
+ * Fields from 'ops' to 'path' are guarded by 'lock'.
  */
 struct store {
     pthread_mutex_t lock;
     pthread_mutex_t qlock;
-    pthread_cond_t  qdone;              /* a batch was committed (qlock) */
-    struct write_req *qhead, **qtail;   /* waiting writes, in arrival order */
-    bool            leading;            /* a thread is applying a batch */
+    struct write_req *qhead, **qtail;   /* the batch collecting, in arrival order */
+    uint64_t        collect_gen;        /* the number of that batch */
+    bool            leading;            /* a thread is leading batches */
+    bool            handed;             /* ...and it is the committer */
+    bool            stopping;           /* the committer exits */
+    pthread_cond_t  handoff;            /* handed or stopping was set */
+
+    pthread_mutex_t alock;
+    uint64_t        done_gen;           /* every batch up to this one is answered */
+    pthread_cond_t  answered[2];        /* answered[g & 1]: batch g was answered */
+    pthread_t       committer;
+    bool            committer_started;
     bool            group_commit;       /* batch writes that arrive together */
 
     const struct backend_ops *ops;
@@ -119,55 +128,57 @@ log_movement(struct store *s, enum store_tipo tipo, const char *id,
 }
 
 /*
- * One write: its body runs inside the batch's transaction under the lock,
- * behind a savepoint.  It returns STORE_OK after appending its movement, or
- * any other status to have its own changes undone.
+ * One write: its body runs inside the batch's transaction, under the lock.
+ * A body makes every check of its own (the id exists, the stock suffices,
+ * the key matches) before its first change, so a body that answers a
+ * check's status has changed nothing and needs no undo; it answers STORE_OK
+ * after appending its movement.  STORE_ERROR means the database failed,
+ * perhaps halfway through the body: the whole batch is then rolled back.
  */
 struct write_op {
     enum store_rc (*body)(struct store *s, void *arg);
     void *arg;
 };
 
-/* A write waiting for the commit that will contain it. */
+/* A write waiting for the commit that will contain it.  It lives on its
+ * caller's stack; the leader sets rc, and the caller reads it once its
+ * batch is answered (done_gen >= gen). */
 struct write_req {
     const struct write_op *op;
     enum store_rc          rc;
-    bool                   done;
+    uint64_t               gen;     /* the batch it joined */
     struct write_req      *next;
 };
 
-static enum store_rc
-apply_one(struct store *s, const struct write_op *op)
+/* Applies one write in the open transaction; false if the database failed
+ * and the transaction must be dropped.  Lock held. */
+static bool
+apply_one(struct store *s, struct write_req *r)
 {
-    enum store_rc rc;
-
-    if (!s->ops->savepoint(s->b))
-        return STORE_ABORT;
-    rc = op->body(s, op->arg);
-    if (rc != STORE_OK)
-        s->ops->undo(s->b);
-    if (!s->ops->release(s->b))
-        return STORE_ABORT;     /* the transaction is in doubt: drop it all */
-    if (rc == STORE_OK)
+    r->rc = r->op->body(s, r->op->arg);
+    if (r->rc == STORE_ERROR)
+        return false;
+    if (r->rc == STORE_OK)
         s->seq++;               /* the next body's movement follows this one */
-    return rc;
+    return true;
 }
 
 /*
  * Applies a batch of writes, in arrival order, in one transaction and
- * commits it with one sync.  If the commit fails, every write of the batch
- * answers STORE_ERROR and nothing of it stays.  Lock held.
+ * commits it with one sync.  If the database fails or the commit fails,
+ * every write of the batch answers STORE_ERROR and nothing of it stays.
+ * Lock held.
  */
 static void
 apply_batch(struct store *s, struct write_req *batch)
 {
+    struct write_req *r;
     bool any_ok = false;
 
     if (!clear_suspect(s) || !s->ops->begin(s->b, &s->seq))
         goto fail;
-    for (struct write_req *r = batch; r != NULL; r = r->next) {
-        r->rc = apply_one(s, r->op);
-        if (r->rc == STORE_ABORT)
+    for (r = batch; r != NULL; r = r->next) {
+        if (!apply_one(s, r))
             goto fail;
         any_ok |= r->rc == STORE_OK;
     }
@@ -179,26 +190,88 @@ apply_batch(struct store *s, struct write_req *batch)
         return;
     s->suspect = true;
 fail:
-    for (struct write_req *r = batch; r != NULL; r = r->next)
+    for (r = batch; r != NULL; r = r->next)
         r->rc = STORE_ERROR;
     s->ops->rollback(s->b);
     (void)clear_suspect(s);     /* at once if the disk lets us; else later */
 }
 
 /*
- * Group commit.  A write joins the queue; if no thread is leading, it
- * becomes the leader: it takes every write queued so far (its own first
- * among them), applies and commits them under the lock, marks them done
- * and hands leadership on.  Writes that arrive while a leader syncs wait
- * in the queue and go together in the next batch, so N concurrent writers
- * share one sync; a lone writer commits at once, with no timer.  Each
- * call returns, and its reply leaves, only after the commit containing it.
- * Without group commit every write is its own batch.
+ * Leads one batch: closes the batch collecting (later writes join the
+ * next one), applies and commits it under the lock, then wakes its writes,
+ * all with one broadcast.  Returns true, keeping the lead, if more writes
+ * joined meanwhile; else gives the lead up.
+ */
+static bool
+lead_batch(struct store *s)
+{
+    struct write_req *batch;
+    uint64_t gen;
+    bool more;
+
+    pthread_mutex_lock(&s->lock);
+    pthread_mutex_lock(&s->qlock);
+    batch = s->qhead;
+    gen = s->collect_gen++;
+    s->qhead = NULL;
+    s->qtail = &s->qhead;
+    pthread_mutex_unlock(&s->qlock);
+    apply_batch(s, batch);
+    pthread_mutex_unlock(&s->lock);
+
+    pthread_mutex_lock(&s->alock);
+    s->done_gen = gen;
+    pthread_cond_broadcast(&s->answered[gen & 1]);
+    pthread_mutex_unlock(&s->alock);
+
+    pthread_mutex_lock(&s->qlock);
+    more = s->qhead != NULL;
+    if (!more)
+        s->leading = s->handed = false;
+    pthread_mutex_unlock(&s->qlock);
+    return more;
+}
+
+/*
+ * The committer: leads batch after batch for as long as writes keep
+ * coming, so that under load the next batch starts the moment the last
+ * commit ends, with no thread to wake in between.
+ */
+static void *
+committer(void *arg)
+{
+    struct store *s = arg;
+
+    pthread_mutex_lock(&s->qlock);
+    for (;;) {
+        while (!s->handed && !s->stopping)
+            pthread_cond_wait(&s->handoff, &s->qlock);
+        if (!s->handed)
+            break;                          /* stopping, nothing queued */
+        pthread_mutex_unlock(&s->qlock);
+        while (lead_batch(s))
+            continue;
+        pthread_mutex_lock(&s->qlock);
+    }
+    pthread_mutex_unlock(&s->qlock);
+    return NULL;
+}
+
+/*
+ * Group commit.  A write joins the batch collecting.  If nothing leads, the
+ * write leads: it commits that batch (its own write first) at once, with no
+ * timer, so a lone writer pays no added latency.  Writes that arrive
+ * meanwhile collect in the next batch, so N concurrent writers share one
+ * sync; that batch and the ones after it are led by the committer thread
+ * until no more writes come.  Each call returns, and its reply leaves, only
+ * after the commit containing it.  Without group commit every write is its
+ * own batch.
  */
 static enum store_rc
 run_write(struct store *s, const struct write_op *op)
 {
-    struct write_req req = { op, STORE_ERROR, false, NULL };
+    struct write_req req = { .op = op, .rc = STORE_ERROR };
+    bool lead = false;
 
     if (!s->group_commit) {
         pthread_mutex_lock(&s->lock);
@@ -209,31 +282,22 @@ run_write(struct store *s, const struct write_op *op)
     pthread_mutex_lock(&s->qlock);
     *s->qtail = &req;
     s->qtail = &req.next;
-    while (!req.done) {
-        struct write_req *batch;
-
-        if (s->leading) {
-            pthread_cond_wait(&s->qdone, &s->qlock);
-            continue;
-        }
-        s->leading = true;
-        batch = s->qhead;
-        s->qhead = NULL;
-        s->qtail = &s->qhead;
-        pthread_mutex_unlock(&s->qlock);
-
-        pthread_mutex_lock(&s->lock);
-        apply_batch(s, batch);
-        pthread_mutex_lock(&s->qlock);
-        pthread_mutex_unlock(&s->lock);
-        for (struct write_req *r = batch, *next; r != NULL; r = next) {
-            next = r->next;         /* r may be gone once it is marked done */
-            r->done = true;
-        }
-        s->leading = false;
-        pthread_cond_broadcast(&s->qdone);
-    }
+    req.gen = s->collect_gen;
+    if (!s->leading)
+        s->leading = lead = true;
     pthread_mutex_unlock(&s->qlock);
+
+    if (!lead) {
+        pthread_mutex_lock(&s->alock);
+        while (s->done_gen < req.gen)
+            pthread_cond_wait(&s->answered[req.gen & 1], &s->alock);
+        pthread_mutex_unlock(&s->alock);
+    } else if (lead_batch(s)) {
+        pthread_mutex_lock(&s->qlock);
+        s->handed = true;
+        pthread_cond_signal(&s->handoff);
+        pthread_mutex_unlock(&s->qlock);
+    }
     return req.rc;
 }
 
@@ -551,8 +615,12 @@ store_open(const char *path, enum store_sync sync, bool group_commit,
     }
     pthread_mutex_init(&s->lock, NULL);
     pthread_mutex_init(&s->qlock, NULL);
-    pthread_cond_init(&s->qdone, NULL);
+    pthread_mutex_init(&s->alock, NULL);
+    pthread_cond_init(&s->handoff, NULL);
+    pthread_cond_init(&s->answered[0], NULL);
+    pthread_cond_init(&s->answered[1], NULL);
     s->qtail = &s->qhead;
+    s->collect_gen = 1;
     s->group_commit = group_commit;
     /* A postgresql:// or postgres:// URI is a database that several
      * servers may share; anything else is a SQLite file.  The path kept
@@ -568,6 +636,16 @@ store_open(const char *path, enum store_sync sync, bool group_commit,
         s->b = sqlite_backend_open(path, sync, &s->ops, err, errlen);
     if (s->b == NULL)
         goto fail;
+    if (group_commit) {
+        int e = pthread_create(&s->committer, NULL, committer, s);
+
+        if (e != 0) {
+            snprintf(err, errlen, "no se puede crear el hilo de confirmación: %s",
+                     strerror(e));
+            goto fail;
+        }
+        s->committer_started = true;
+    }
     return s;
 fail:
     store_close(s);
@@ -579,11 +657,21 @@ store_close(struct store *s)
 {
     if (s == NULL)
         return;
+    if (s->committer_started) {
+        pthread_mutex_lock(&s->qlock);
+        s->stopping = true;
+        pthread_cond_signal(&s->handoff);
+        pthread_mutex_unlock(&s->qlock);
+        pthread_join(s->committer, NULL);
+    }
     if (s->b != NULL)
         s->ops->close(s->b);
     pthread_mutex_destroy(&s->lock);
     pthread_mutex_destroy(&s->qlock);
-    pthread_cond_destroy(&s->qdone);
+    pthread_mutex_destroy(&s->alock);
+    pthread_cond_destroy(&s->handoff);
+    pthread_cond_destroy(&s->answered[0]);
+    pthread_cond_destroy(&s->answered[1]);
     free(s->path);
     free(s);
 }

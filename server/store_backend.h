@@ -4,9 +4,11 @@
  *
  * Only store.c calls these, always with the store's lock held, so a backend
  * sees one thread at a time and needs no lock of its own.  Writes happen
- * between begin and commit/rollback; each write body runs behind a
- * savepoint.  Booleans are true on success; on failure the backend has
- * logged why.  Reads return STORE_OK, STORE_NOT_FOUND or STORE_ERROR.
+ * between begin and commit/rollback.  A write that is refused for its own
+ * reason (insert: the id is taken) must leave the transaction usable and
+ * unchanged; any failure of the database may leave it in any state, and
+ * store.c then rolls it back.  Booleans are true on success; on failure the
+ * backend has logged why.  Reads return STORE_OK, STORE_NOT_FOUND or STORE_ERROR.
  */
 #ifndef INVENTARIO_STORE_BACKEND_H
 #define INVENTARIO_STORE_BACKEND_H
@@ -38,9 +40,6 @@ struct backend_ops {
     /* 'ultimo_seq' is the newest seq the transaction logged. */
     bool (*commit)(struct backend *b, uint64_t ultimo_seq);
     void (*rollback)(struct backend *b);
-    bool (*savepoint)(struct backend *b);
-    bool (*release)(struct backend *b);
-    void (*undo)(struct backend *b);
     /* After a failed commit: make sure nothing of it can come back later
      * (for SQLite, empty the WAL).  False while that is not yet possible;
      * the store then refuses writes and tries again on the next call. */

@@ -98,9 +98,6 @@
                     "FROM movimientos", "", "ll")                            \
     X(ST_COMMIT,    "COMMIT", "", "")                                        \
     X(ST_ROLLBACK,  "ROLLBACK", "", "")                                      \
-    X(ST_SAVEPOINT, "SAVEPOINT op", "", "")                                  \
-    X(ST_RELEASE,   "RELEASE op", "", "")                                    \
-    X(ST_UNDO_OP,   "ROLLBACK TO op", "", "")                                \
     X(ST_GET,       "SELECT id, nombre, stock FROM productos WHERE id = $1", \
                     "t", "tti")                                              \
     X(ST_INSERT,    "INSERT INTO productos(id, nombre, stock) "              \
@@ -636,24 +633,6 @@ pg_rollback(struct backend *b)
     b->in_tx = false;
 }
 
-static bool
-pg_savepoint(struct backend *b)
-{
-    return run_cmd(b, ST_SAVEPOINT, NULL, "abrir punto de guardado");
-}
-
-static bool
-pg_release(struct backend *b)
-{
-    return run_cmd(b, ST_RELEASE, NULL, "cerrar punto de guardado");
-}
-
-static void
-pg_undo(struct backend *b)
-{
-    (void)run_cmd(b, ST_UNDO_OP, NULL, "deshacer operación");
-}
-
 /* PostgreSQL commits atomically: a COMMIT that failed left nothing that
  * could come back later.  (One whose answer was lost may have happened;
  * connected() finds out and logs it.) */
@@ -916,9 +895,6 @@ static const struct backend_ops pg_ops = {
     .begin = pg_begin,
     .commit = pg_commit,
     .rollback = pg_rollback,
-    .savepoint = pg_savepoint,
-    .release = pg_release,
-    .undo = pg_undo,
     .forget_failed = pg_forget_failed,
     .get = pg_get,
     .insert = pg_insert,

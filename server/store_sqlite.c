@@ -15,9 +15,6 @@
     X(ST_BEGIN,     "BEGIN IMMEDIATE")                                       \
     X(ST_COMMIT,    "COMMIT")                                                \
     X(ST_ROLLBACK,  "ROLLBACK")                                              \
-    X(ST_SAVEPOINT, "SAVEPOINT op")                                          \
-    X(ST_RELEASE,   "RELEASE op")                                            \
-    X(ST_UNDO_OP,   "ROLLBACK TO op")                                        \
     X(ST_GET,       "SELECT id, nombre, stock FROM productos WHERE id = ?1") \
     X(ST_INSERT,    "INSERT INTO productos(id, nombre, stock) "              \
                     "VALUES (?1, ?2, ?3)")                                   \
@@ -184,24 +181,6 @@ sq_rollback(struct backend *b)
     /* SQLite may already have rolled back on its own (SQLITE_FULL...). */
     if (!sqlite3_get_autocommit(b->db))
         (void)exec_id(b, ST_ROLLBACK, "deshacer");
-}
-
-static bool
-sq_savepoint(struct backend *b)
-{
-    return exec_id(b, ST_SAVEPOINT, "abrir punto de guardado");
-}
-
-static bool
-sq_release(struct backend *b)
-{
-    return exec_id(b, ST_RELEASE, "cerrar punto de guardado");
-}
-
-static void
-sq_undo(struct backend *b)
-{
-    (void)exec_id(b, ST_UNDO_OP, "deshacer operación");
 }
 
 /*
@@ -472,9 +451,6 @@ static const struct backend_ops sqlite_ops = {
     .begin = sq_begin,
     .commit = sq_commit,
     .rollback = sq_rollback,
-    .savepoint = sq_savepoint,
-    .release = sq_release,
-    .undo = sq_undo,
     .forget_failed = sq_forget_failed,
     .get = sq_get,
     .insert = sq_insert,
