@@ -97,7 +97,8 @@ usage(FILE *f)
 "                         (por omisión escribe cualquiera que pueda conectar)\n"
 "      --allow-read=RED   igual, para leer (por omisión lee cualquiera); sin\n"
 "                         --allow-write, limita también las escrituras\n"
-"  -t, --threads=N        hilos que atienden llamadas (por omisión 8)\n"
+"  -t, --threads=N        llamadas atendidas a la vez (por omisión 8); las\n"
+"                         escrituras que esperan al disco no cuentan\n"
 "      --max-conns=N      conexiones de clientes a la vez (por omisión 1024)\n"
 "      --idle-timeout=S   cierra conexiones inactivas S segundos (por omisión\n"
 "                         300; 0 nunca)\n"
@@ -418,6 +419,7 @@ main(int argc, char **argv)
     info.arranque_ms = now_ms();
     info.hilos = set.threads;
     info.conexiones = pool_conexiones;
+    store_set_wait_hooks(store, pool_wait_begin, pool_wait_end);
     handlers_init(store, &info);
     dispatch_init(&set.escritura, &set.lectura);
     log_info("programa %lu versiones 1 y 2 registrado en rpcbind; %u hilos, "

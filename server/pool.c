@@ -7,8 +7,14 @@
  *     stale -1 or fd only costs one poll round), and is the only thread
  *     that accepts, so svc_pollfd is only ever reallocated on this thread;
  *   - workers run svc_getreq_common(fd) for the fds handed to them;
- *   - pool.mu guards the queue, busy[] and stopping.  It is never held
- *     while a request runs, and no other lock is taken while it is held.
+ *   - pool.mu guards the queue, busy[], running and stopping.  It is never
+ *     held while a request runs, and no other lock is taken while it is
+ *     held.
+ *
+ * There are threads + POOL_WAITERS workers, but at most 'threads' of them
+ * run requests at once ('running'); a worker waiting for a commit steps
+ * out of that count (pool_wait_begin), so a handful of threads keep the two
+ * cores busy while many writes wait together for one sync.
  *
  * The rule that keeps libtirpc safe: busy[fd] is set by the poller when it
  * queues fd and cleared by the worker after svc_getreq_common(fd) returns;
@@ -37,12 +43,22 @@
 
 #include "log.h"
 
+/* A worker, as the pool sees it while it sleeps. */
+struct sleeper {
+    pthread_cond_t   cv;        /* woken was set */
+    bool             woken;     /* (mu) */
+    struct sleeper  *next;      /* the one that fell asleep before it (mu) */
+};
+
 struct pool {
     pthread_mutex_t mu;
-    pthread_cond_t  cv;         /* work queued, or stopping */
+    struct sleeper *idle;       /* sleeping workers, the latest first (mu) */
     int            *queue;      /* ring of fds waiting for a worker (mu) */
     size_t          qcap, qhead, qlen;
     unsigned char  *busy;       /* busy[fd]: handed to a worker (mu) */
+    unsigned        running;    /* workers running a request, not waiting (mu) */
+    unsigned        waking;     /* woken, not yet back on a CPU to look (mu) */
+    unsigned        max_running;
     bool            stopping;   /* workers exit when the queue is empty (mu) */
     int             wake_fd;    /* eventfd: a worker finished a connection */
 
@@ -65,6 +81,10 @@ pool_conexiones(void)
     return atomic_load(&conexiones);
 }
 
+/* The pool a worker thread serves; NULL on every other thread.  Set once
+ * when the worker starts; lets pool_wait_begin find its pool. */
+static _Thread_local struct pool *worker_pool;
+
 static time_t
 mono_now(void)
 {
@@ -74,25 +94,62 @@ mono_now(void)
     return ts.tv_sec;
 }
 
+/* Wakes the worker that fell asleep last, whose stack and data are the
+ * likeliest to still be in cache; mu held. */
+static void
+wake_one(struct pool *p)
+{
+    struct sleeper *w = p->idle;
+
+    if (w == NULL)
+        return;
+    p->idle = w->next;
+    w->woken = true;
+    p->waking++;
+    pthread_cond_signal(&w->cv);
+}
+
+/* Wakes a worker if a queued request could run now and no worker already
+ * woken will take it: waking one per request would, on a busy machine,
+ * wake many that all find the queue empty by the time they run.  mu held. */
+static void
+wake_if_needed(struct pool *p)
+{
+    if (p->waking < p->qlen && p->running + p->waking < p->max_running)
+        wake_one(p);
+}
+
 static void *
 worker(void *arg)
 {
     struct pool *p = arg;
+    struct sleeper me = { .woken = false };
     uint64_t one = 1;
 
+    worker_pool = p;
+    pthread_cond_init(&me.cv, NULL);
     for (;;) {
         int fd;
 
         pthread_mutex_lock(&p->mu);
-        while (p->qlen == 0 && !p->stopping)
-            pthread_cond_wait(&p->cv, &p->mu);
-        if (p->qlen == 0) {
+        while (!(p->qlen > 0 && p->running < p->max_running) &&
+               !(p->qlen == 0 && p->stopping)) {
+            me.woken = false;
+            me.next = p->idle;
+            p->idle = &me;
+            while (!me.woken)
+                pthread_cond_wait(&me.cv, &p->mu);
+            p->waking--;
+        }
+        if (p->qlen == 0) {         /* stopping, and nothing left to do */
+            wake_one(p);            /* one that slept through the stop */
             pthread_mutex_unlock(&p->mu);
             break;
         }
         fd = p->queue[p->qhead];
         p->qhead = (p->qhead + 1) % p->qcap;
         p->qlen--;
+        p->running++;
         pthread_mutex_unlock(&p->mu);
 
         /* The whole request, reply included; may destroy the transport. */
@@ -100,15 +157,43 @@ worker(void *arg)
 
         pthread_mutex_lock(&p->mu);
         p->busy[fd] = 0;
+        p->running--;
         pthread_mutex_unlock(&p->mu);
         if (write(p->wake_fd, &one, sizeof one) < 0 && errno != EAGAIN)
             log_warn("pool: despertar al sondeador");
     }
+    pthread_cond_destroy(&me.cv);
     return NULL;
 }
 
+void
+pool_wait_begin(void)
+{
+    struct pool *p = worker_pool;
+
+    if (p == NULL)
+        return;
+    pthread_mutex_lock(&p->mu);
+    p->running--;
+    wake_if_needed(p);
+    pthread_mutex_unlock(&p->mu);
+}
+
+void
+pool_wait_end(void)
+{
+    struct pool *p = worker_pool;
+
+    if (p == NULL)
+        return;
+    pthread_mutex_lock(&p->mu);
+    p->running++;           /* may go over max_running for a moment */
+    pthread_mutex_unlock(&p->mu);
+}
+
 /* Hands fd to a worker; the queue holds every fd at most once, so it
- * cannot overflow (qcap == nfd). */
+ * cannot overflow (qcap == nfd).  Wakes one only if it may run now: a
+ * worker that finishes a request takes the next one queued itself. */
 static void
 enqueue(struct pool *p, int fd)
 {
@@ -116,7 +201,7 @@ enqueue(struct pool *p, int fd)
     p->busy[fd] = 1;
     p->queue[(p->qhead + p->qlen) % p->qcap] = fd;
     p->qlen++;
-    pthread_cond_signal(&p->cv);
+    wake_if_needed(p);
     pthread_mutex_unlock(&p->mu);
 }
 
@@ -214,7 +299,6 @@ pool_free(struct pool *p)
     free(p->seen);
     free(p->last);
     free(p->pfd);
-    pthread_cond_destroy(&p->cv);
     pthread_mutex_destroy(&p->mu);
 }
 
@@ -224,12 +308,12 @@ pool_run(const struct pool_opts *o)
     struct pool p;
     struct rlimit rl;
     pthread_t *tids = NULL;
-    unsigned started = 0;
+    unsigned started = 0, nthreads = o->threads + POOL_WAITERS;
     int ret = -1, err = 0;
 
     memset(&p, 0, sizeof p);
+    p.max_running = o->threads;
     pthread_mutex_init(&p.mu, NULL);
-    pthread_cond_init(&p.cv, NULL);
     p.wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (p.wake_fd < 0 || getrlimit(RLIMIT_NOFILE, &rl) < 0) {
         err = errno;
@@ -245,7 +329,7 @@ pool_run(const struct pool_opts *o)
     p.seen = calloc(p.nfd, sizeof *p.seen);
     p.last = calloc(p.nfd, sizeof *p.last);
     p.pfd = calloc(p.nfd + 2 + o->n_listen, sizeof *p.pfd);
-    tids = calloc(o->threads, sizeof *tids);
+    tids = calloc(nthreads, sizeof *tids);
     if (!p.queue || !p.busy || !p.listener || !p.shut || !p.seen || !p.last ||
         !p.pfd || !tids) {
         err = ENOMEM;
@@ -254,18 +338,19 @@ pool_run(const struct pool_opts *o)
     for (size_t i = 0; i < o->n_listen; i++)
         if (o->listen_fds[i] >= 0 && (size_t)o->listen_fds[i] < p.nfd)
             p.listener[o->listen_fds[i]] = 1;
-    for (; started < o->threads; started++) {
+    for (; started < nthreads; started++) {
         if ((err = pthread_create(&tids[started], NULL, worker, &p)) != 0)
             break;
     }
-    if (started == o->threads) {
+    if (started == nthreads) {
         poll_loop(&p, o);
         ret = 0;
     }
-    /* Stop: nothing new is polled; workers drain the queue and exit. */
+    /* Stop: nothing new is polled; workers drain the queue and exit, each
+     * waking one more on its way out. */
     pthread_mutex_lock(&p.mu);
     p.stopping = true;
-    pthread_cond_broadcast(&p.cv);
+    wake_one(&p);
     pthread_mutex_unlock(&p.mu);
     for (unsigned i = 0; i < started; i++)
         pthread_join(tids[i], NULL);

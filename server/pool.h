@@ -14,8 +14,11 @@
 
 #include <stddef.h>
 
+/* Workers beyond pool_opts.threads, there only to wait: see pool_wait_begin. */
+#define POOL_WAITERS 64
+
 struct pool_opts {
-    unsigned   threads;     /* workers, at least 1 */
+    unsigned   threads;     /* workers running requests at once, at least 1 */
     unsigned   max_conns;   /* client connections served at once */
     unsigned   idle_secs;   /* close a connection idle this long; 0: never */
     int        stop_fd;     /* readable when the server must stop */
@@ -31,5 +34,16 @@ int pool_run(const struct pool_opts *o);
 
 /* Open client connections now; any thread. */
 unsigned pool_conexiones(void);
+
+/*
+ * A worker calls these around a wait that uses no CPU: a write waiting for
+ * the commit that will contain it.  While it waits it does not count
+ * against pool_opts.threads, so another worker (the pool has POOL_WAITERS
+ * more than that) may run a request meanwhile: writes waiting for one sync
+ * do not keep reads, or further writes that could share the next sync,
+ * out.  No-ops on any thread that is not one of the pool's workers.
+ */
+void pool_wait_begin(void);
+void pool_wait_end(void);
 
 #endif

@@ -57,6 +57,8 @@ struct store {
     pthread_t       committer;
     bool            committer_started;
     bool            group_commit;       /* batch writes that arrive together */
+    void          (*wait_begin)(void);  /* around a write's wait; may be NULL */
+    void          (*wait_end)(void);
 
     const struct backend_ops *ops;
     struct backend *b;
@@ -287,6 +289,11 @@ run_write(struct store *s, const struct write_op *op)
         s->leading = lead = true;
     pthread_mutex_unlock(&s->qlock);
 
+    /* From here the thread mostly waits for a sync, its own or a leader's:
+     * let the server run other requests meanwhile (they may be writes that
+     * join the next batch). */
+    if (s->wait_begin != NULL)
+        s->wait_begin();
     if (!lead) {
         pthread_mutex_lock(&s->alock);
         while (s->done_gen < req.gen)
@@ -298,6 +305,8 @@ run_write(struct store *s, const struct write_op *op)
         pthread_cond_signal(&s->handoff);
         pthread_mutex_unlock(&s->qlock);
     }
+    if (s->wait_end != NULL)
+        s->wait_end();
     return req.rc;
 }
 
@@ -650,6 +659,13 @@ store_open(const char *path, enum store_sync sync, bool group_commit,
 fail:
     store_close(s);
     return NULL;
+}
+
+void
+store_set_wait_hooks(struct store *s, void (*begin)(void), void (*end)(void))
+{
+    s->wait_begin = begin;
+    s->wait_end = end;
 }
 
 void

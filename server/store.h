@@ -88,6 +88,13 @@ struct store *store_open(const char *path, enum store_sync sync,
 /* Closes the database.  No other call may be running or follow. */
 void store_close(struct store *s);
 
+/* Functions a write calls just before and just after it waits for the
+ * commit that contains it, or commits it itself (either way the thread
+ * mostly waits for the disk); the server passes pool_wait_begin and
+ * pool_wait_end.  Call before any write. */
+void store_set_wait_hooks(struct store *s, void (*begin)(void),
+                          void (*end)(void));
+
 /* Writes.  'origen' (at most STORE_ORIGEN_MAX bytes) is who asked, for the
  * movement log.  'after', where given, receives the product as it is after
  * the call; it may be NULL. */
