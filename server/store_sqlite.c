@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "log.h"
+#include "wal_guard.h"
 
 /* The prepared statements, one table: name and SQL. */
 #define STMT_MAP(X)                                                          \
@@ -186,9 +187,12 @@ sq_rollback(struct backend *b)
 /*
  * A COMMIT whose frames reached the WAL but whose sync failed leaves them
  * there with a valid commit mark: if the process died now, recovery at the
- * next start would replay a write that was refused.  A TRUNCATE checkpoint
- * copies the committed frames to the database and empties the WAL, erasing
- * the refused ones.
+ * next start would replay a write that was refused.  Under synchronous=FULL
+ * the WAL guard (wal_guard.h) has already cut them out of the WAL as the
+ * sync failed, which covers a crash of the process; a TRUNCATE checkpoint
+ * copies the committed frames to the database and empties the WAL, so that
+ * nothing refused is left for a power loss either.  It needs a working
+ * disk: until then it fails and the store asks again.
  */
 static bool
 sq_forget_failed(struct backend *b)
@@ -496,6 +500,7 @@ sqlite_backend_open(const char *path, enum store_sync sync,
                     const struct backend_ops **ops, char *err, size_t errlen)
 {
     struct backend *b = NULL;
+    const char *vfs = NULL;
     struct stat sb;
     char got[256] = "";
     bool existed;
@@ -515,10 +520,18 @@ sqlite_backend_open(const char *path, enum store_sync sync,
         snprintf(err, errlen, "sin memoria");
         goto fail;
     }
+    /* Under FULL every commit syncs the WAL, which is what the WAL guard
+     * needs to tell a refused commit's frames from committed ones; under
+     * NORMAL it could not, so the default VFS is used. */
+    if (sync == STORE_SYNC_FULL && (vfs = wal_guard_vfs()) == NULL) {
+        snprintf(err, errlen, "no se puede preparar la protección del WAL "
+                 "para %s", path);
+        goto fail;
+    }
     /* NOMUTEX: the store's own lock already serialises every use. */
     r = sqlite3_open_v2(path, &b->db,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                        SQLITE_OPEN_NOMUTEX, NULL);
+                        SQLITE_OPEN_NOMUTEX, vfs);
     if (r != SQLITE_OK) {
         snprintf(err, errlen, "no se puede abrir %s: %s", path,
                  b->db ? sqlite3_errmsg(b->db) : sqlite3_errstr(r));

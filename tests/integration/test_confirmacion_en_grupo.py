@@ -1,5 +1,6 @@
-"""Group commit seen from outside: writes share syncs, and a write that
-fails its own check leaves the others of its batch alone.
+"""Group commit seen from outside: writes share syncs, a failed sync fails
+exactly the writes it was to make durable, and a write that fails its own
+check leaves the others of its batch alone.
 
 The number of syncs is counted with strace on the live server; the results
 are checked in the SQLite file itself."""
@@ -10,8 +11,8 @@ import unittest
 
 import harness
 import rpc
-from rpc import OK, NO_ENCONTRADO
-from test_durabilidad import check_database
+from rpc import OK, ERROR_INTERNO, NO_ENCONTRADO
+from test_durabilidad import Strace, check_database
 
 CLIENTS = 16
 
@@ -82,6 +83,44 @@ class ConfirmacionEnGrupo(unittest.TestCase):
             with srv.client(2) as c:
                 for i in range(CLIENTS):
                     self.assertEqual(c.obtener("g%02d" % i)[1][2], per_client)
+            srv.stop()
+            check_database(self, srv.db)
+
+    def test_a_failed_sync_fails_every_write_it_held_and_no_other(self):
+        # Many writers at once while every sync fails: each write that
+        # would change something answers ERROR_INTERNO, a write that fails
+        # its own check alone keeps its own answer or ERROR_INTERNO (when a
+        # failed sync took its batch down), and the file holds none of them.
+        with harness.Server(threads=2) as srv:
+            with srv.client(2) as c:
+                for i in range(CLIENTS):
+                    self.assertEqual(c.agregar("f%02d" % i, "Producto", 10), OK)
+                before = c.movimientos()[2]
+            answers = {}
+            fault = Strace(srv.pid, "fdatasync", "EIO")
+            try:
+                def write(c, i):
+                    got = [c.ajustar("f%02d" % i, -1)[0],
+                           c.actualizar("f%02d" % i, 99),
+                           c.agregar("n%02d" % i, "Nuevo", 1),
+                           c.ajustar("no-existe-%02d" % i, 1)[0]]
+                    answers[i] = got
+                run_clients(srv, CLIENTS, write)
+            finally:
+                fault.stop()
+            for i, got in answers.items():
+                self.assertEqual(got[:3], [ERROR_INTERNO] * 3, i)
+                self.assertIn(got[3], (NO_ENCONTRADO, ERROR_INTERNO), i)
+            # The disk is back: nothing of the refused writes is there, even
+            # after a crash, and writes work again.
+            srv.kill9()
+            srv.start()
+            with srv.client(2) as c:
+                self.assertEqual(c.movimientos()[2], before)
+                for i in range(CLIENTS):
+                    self.assertEqual(c.obtener("f%02d" % i), (OK, ("f%02d" % i, "Producto", 10)))
+                    self.assertEqual(c.obtener("n%02d" % i)[0], NO_ENCONTRADO)
+                self.assertEqual(c.ajustar("f00", -1), (OK, ("f00", "Producto", 9)))
             srv.stop()
             check_database(self, srv.db)
 
