@@ -1,5 +1,6 @@
 /* main.c - inventario-server: options, start-up, and an orderly stop. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
@@ -312,6 +313,24 @@ raise_nofile(unsigned want_conns)
     return want_conns;
 }
 
+/*
+ * Once the options are read the server has nothing to say on stdout: its
+ * log goes to stderr (log.h).  libtirpc, though, prints some complaints
+ * about what a peer sent with printf (a malformed AUTH_SYS credential:
+ * "bad auth_len ..."), so any client could flood the service's journal at
+ * will.  Those calls are refused all the same; stdout goes to /dev/null.
+ */
+static void
+quiet_stdout(void)
+{
+    int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+    if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0)
+        log_warn("no se puede redirigir la salida estándar a /dev/null");
+    if (fd > STDOUT_FILENO)
+        close(fd);
+}
+
 /* SIGTERM and SIGINT arrive through a signalfd that the poller watches, so
  * no library code ever runs in a signal handler.  Blocked before any thread
  * starts, so every thread inherits the mask. */
@@ -373,6 +392,7 @@ main(int argc, char **argv)
     settings_init(&set);
     parse_args(argc, argv, &set);
     log_init(set.verbose);
+    quiet_stdout();
     set.max_conns = raise_nofile(set.max_conns);
     sigfd = stop_signals();
 
