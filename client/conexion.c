@@ -19,6 +19,7 @@
 #include <rpc/rpcb_prot.h>
 
 #include "inventario.h"
+#include "resolver.h"
 #include "xdrproc.h"
 
 #define RPCBIND_PUERTO "111"
@@ -211,7 +212,8 @@ conexion_liberar(struct conexion *c)
  * packets), so a timeout would not bound them; it cannot tell "rpcbind is
  * not there" from "the service is not registered" from "registered, but
  * nobody listens"; and on a failed lookup libtirpc 1.3 leaks what it
- * decoded.  Each step here waits at most the timeout.
+ * decoded.  Each step here waits at most the timeout, the host name's
+ * lookup included.
  */
 
 /* Where rpcbind answered: the host's address, and a connection to it. */
@@ -260,8 +262,32 @@ out:
     return fd;
 }
 
+/* The sentence for a host name that gave no addresses; rc is
+ * resolver_buscar's. */
+static enum resultado
+fallo_nombre(struct conexion *c, int rc)
+{
+    char seg[24];
+
+    if (rc == EAI_INPROGRESS)
+        fallo(c, "No se pudo resolver el nombre %s en %s: el servidor de "
+              "nombres (DNS) no contesta. Compruebe la red, o indique una "
+              "dirección IP con --host.", c->host,
+              segundos(seg, sizeof seg, c->espera_ms));
+    else if (rc == EAI_AGAIN)
+        fallo(c, "No se pudo resolver el nombre %s: el servidor de nombres "
+              "(DNS) no contesta (%s). Compruebe la red, o indique una "
+              "dirección IP con --host.", c->host, gai_strerror(rc));
+    else
+        fallo(c, "No se encuentra el host %s (%s). Compruebe el nombre, o "
+              "indique una dirección IP con --host.", c->host,
+              rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
+    return RES_SIN_SERVIDOR;
+}
+
 /* Connects to rpcbind (TCP port 111) at the first address of the host that
- * accepts. */
+ * accepts.  Finding the addresses of a name waits at most the timeout too
+ * (resolver.h). */
 static enum resultado
 abrir_rpcbind(struct conexion *c, int familia, struct rpcbind *rb)
 {
@@ -272,11 +298,9 @@ abrir_rpcbind(struct conexion *c, int familia, struct rpcbind *rb)
     memset(&hints, 0, sizeof hints);
     hints.ai_family = familia;
     hints.ai_socktype = SOCK_STREAM;
-    if ((rc = getaddrinfo(c->host, RPCBIND_PUERTO, &hints, &ai)) != 0) {
-        fallo(c, "No se encuentra el host %s (%s). Compruebe el nombre, o "
-              "indique una dirección IP con --host.", c->host, gai_strerror(rc));
-        return RES_SIN_SERVIDOR;
-    }
+    if ((rc = resolver_buscar(c->host, RPCBIND_PUERTO, &hints, c->espera_ms,
+                              &ai)) != 0)
+        return fallo_nombre(c, rc);
     rb->fd = -1;
     for (const struct addrinfo *a = ai; a != NULL && rb->fd < 0; a = a->ai_next) {
         if ((rb->fd = conectar_tcp(a->ai_addr, a->ai_addrlen, c->espera_ms)) < 0) {

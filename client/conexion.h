@@ -16,12 +16,12 @@
  * protocol version 2 and falls back to 1 when the server answers version 2
  * with PROG_MISMATCH.
  *
- * Every wait is bounded by the caller's timeout: reaching rpcbind, the
- * rpcbind query, the connect, and each call (CLSET_TIMEOUT).  A call that
- * finds its connection dead, or loses it, or times out, destroys the
- * CLIENT; the next call connects afresh.  Every failure becomes an outcome (resultado.h) and
- * one Spanish sentence, kept for conexion_error, that names the host and
- * says what to check.
+ * Every wait is bounded by the caller's timeout: the host name's lookup
+ * (resolver.h), reaching rpcbind, the rpcbind query, the connect, and each
+ * call (CLSET_TIMEOUT).  A call that finds its connection dead, or loses
+ * it, or times out, destroys the CLIENT; the next call connects afresh.
+ * Every failure becomes an outcome (resultado.h) and one Spanish sentence,
+ * kept for conexion_error, that names the host and says what to check.
  *
  * Not thread-safe: one thread owns a conexion.
  */

@@ -2,12 +2,37 @@
 check, the exit status says why, and no wait outlasts the timeout."""
 import os
 import signal
+import subprocess
+import sys
+import tempfile
+import time
 import unittest
 
 import cliente
 import harness
 import rpc
 from cliente import run, OK, SIN_SERVIDOR, TIEMPO_AGOTADO
+
+# Runs inside a network and mount namespace of its own (test_dns_mudo):
+# brings up lo, which a new network namespace has down; puts the given
+# resolv.conf and nsswitch.conf in place; binds a UDP socket on
+# 127.0.0.77:53 that nobody reads, and execs the client with it still open:
+# the client's DNS questions pile up there and get no answer, not even the
+# ICMP "port unreachable" that would end the lookup at once.
+DNS_MUDO = r"""
+import fcntl, os, socket, struct, subprocess, sys
+resolv, nsswitch, cmd = sys.argv[1], sys.argv[2], sys.argv[3:]
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 1
+ifr = fcntl.ioctl(s, SIOCGIFFLAGS, struct.pack("16sH22x", b"lo", 0))
+flags = struct.unpack("16sH22x", ifr)[1]
+fcntl.ioctl(s, SIOCSIFFLAGS, struct.pack("16sH22x", b"lo", flags | IFF_UP))
+for f, etc in ((resolv, "/etc/resolv.conf"), (nsswitch, "/etc/nsswitch.conf")):
+    subprocess.run(["mount", "--bind", f, etc], check=True)
+s.bind(("127.0.0.77", 53))
+s.set_inheritable(True)
+os.execvp(cmd[0], cmd)
+"""
 
 
 class SinServidor(unittest.TestCase):
@@ -49,6 +74,41 @@ class SinServidor(unittest.TestCase):
         r = run(["--host", "no-existe.invalid", "listar"], timeout=2)
         self.assertEqual(r.rc, SIN_SERVIDOR, r)
         self.assertIn("No se encuentra el host no-existe.invalid", r.err)
+
+    def test_dns_mudo(self):
+        # A name server that never answers: glibc's resolver waits 5 s a
+        # try, 3 tries (resolv.conf below, also its defaults), 15 s with
+        # nothing said, more with more servers.  The client's name lookup
+        # must give up at the timeout like every other step, and say why.
+        # The client runs in namespaces of its own (see DNS_MUDO) so that
+        # this test touches neither the machine's network nor its /etc;
+        # nsswitch.conf sends host names to files and DNS only, as Debian's
+        # does, so that no other resolver (systemd-resolved, mDNS) answers
+        # first.  Needs root, or user namespaces (as test_ordenes does).
+        nombre = "nombre-que-no-existe.invalid"
+        with tempfile.TemporaryDirectory() as d:
+            resolv = os.path.join(d, "resolv.conf")
+            nsswitch = os.path.join(d, "nsswitch.conf")
+            with open(resolv, "w") as f:
+                f.write("nameserver 127.0.0.77\noptions timeout:5 attempts:3\n")
+            with open("/etc/nsswitch.conf") as f:
+                lineas = [l for l in f if not l.startswith("hosts:")]
+            with open(nsswitch, "w") as f:
+                f.writelines(lineas + ["hosts: files dns\n"])
+            ns = ["unshare", "--mount", "--net"] if os.geteuid() == 0 else \
+                 ["unshare", "--user", "--map-root-user", "--mount", "--net"]
+            t0 = time.monotonic()
+            p = subprocess.run(ns + [sys.executable, "-c", DNS_MUDO, resolv, nsswitch] +
+                               cliente.command(["--host", nombre, "listar"], timeout=1),
+                               capture_output=True, text=True, timeout=60, env=cliente.ENV)
+            secs = time.monotonic() - t0
+        self.assertEqual(p.returncode, SIN_SERVIDOR, p.stderr)
+        # Bounded by the timeout, not by the resolver (15 s); the margin is
+        # for a loaded machine and sanitizer builds.
+        self.assertLess(secs, 1 + 4)
+        self.assertIn("No se pudo resolver el nombre %s en 1 s: el servidor de nombres "
+                      "(DNS) no contesta." % nombre, p.stderr)
+        self.assertIn("indique una dirección IP con --host", p.stderr)
 
     def test_registro_de_un_servidor_muerto(self):
         # kill -9 leaves the registration behind: rpcbind knows a port where
