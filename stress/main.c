@@ -79,8 +79,13 @@ main(int argc, char **argv)
         if (rc == SALIDA_OK)
             rc = SALIDA_LOCAL;
     }
+    /* A run cut short is not a success, even if what it did checks out:
+     * a script must not take it for a full run.  Any other failure says
+     * more, and wins. */
+    if (trabajo_parar() && rc == SALIDA_OK)
+        rc = SALIDA_INTERRUMPIDA;
     informe_poner(&inf, "salida", json_integer(rc));
-    if (!informe_fin(&inf) && rc == SALIDA_OK)
+    if (!informe_fin(&inf) && (rc == SALIDA_OK || rc == SALIDA_INTERRUMPIDA))
         rc = SALIDA_LOCAL;
     if (trabajo_parar())
         fprintf(stderr, "inventario-stress: interrumpido; los resultados son "

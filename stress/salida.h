@@ -13,7 +13,9 @@
     X(SALIDA_LOCAL,         4, "fallo local (memoria, hilos, procesos, "        \
                                "archivos, la prueba de --db-dir)")               \
     X(SALIDA_ERRORES,       5, "con --fail-on-error: hubo llamadas fallidas "   \
-                               "(RPC, INVALIDO, ERROR_INTERNO)")
+                               "(RPC, INVALIDO, ERROR_INTERNO)")                 \
+    X(SALIDA_INTERRUMPIDA,  6, "interrumpida (SIGINT o SIGTERM) sin otro fallo: " \
+                               "el informe es parcial")
 
 enum salida {
 #define SALIDA_ENUM(name, code, text) name = code,

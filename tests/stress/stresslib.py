@@ -20,7 +20,7 @@ ROMPER = os.path.join(HERE, "romper.py")
 HARD_TIMEOUT = 120
 
 # Exit statuses of inventario-stress (stress/salida.h).
-OK, VERIFICACION, USO, INALCANZABLE, LOCAL, ERRORES = range(6)
+OK, VERIFICACION, USO, INALCANZABLE, LOCAL, ERRORES, INTERRUMPIDA = range(7)
 
 
 class Result:

@@ -1,4 +1,7 @@
 """The command line of inventario-stress: help, version, misuse, no server."""
+import json
+import signal
+import subprocess
 import unittest
 
 import harness
@@ -15,7 +18,7 @@ class Opciones(unittest.TestCase):
                      "--bench-clients", "--db-dir", "--json", "--heavy-clients",
                      "--program", "--host", "--timeout", "Estado de salida"):
             self.assertIn(word, r.stdout)
-        for code in range(6):
+        for code in range(7):
             self.assertRegex(r.stdout, r"\n  %d  " % code)
         self.assertEqual(r.stderr, "")
 
@@ -41,6 +44,28 @@ class Opciones(unittest.TestCase):
                 "--ops", "10")
         self.assertEqual(r.returncode, st.INALCANZABLE, r)
         self.assertIn("no responde", r.stderr)
+
+    def test_an_interrupted_run_reports_and_exits_6(self):
+        # A run cut short by SIGINT or SIGTERM still prints its (partial)
+        # report, and its exit status tells a script it was not a full run.
+        with harness.Server(threads=4) as srv:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                with self.subTest(signal=sig.name):
+                    base = srv.open_fds()
+                    p = subprocess.Popen(
+                        st.command(srv, "--clients", "4", "--duration", "60",
+                                   "--mix", "obtener=1", "--json"),
+                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                        env=st.env_with(), stdin=subprocess.DEVNULL)
+                    # Under load once its four clients are connected.
+                    self.assertTrue(harness.wait_until(
+                        lambda: srv.open_fds() >= base + 4, timeout=20))
+                    p.send_signal(sig)
+                    out, err = p.communicate(timeout=30)
+                    self.assertEqual(p.returncode, st.INTERRUMPIDA, err)
+                    self.assertIn("interrumpido", err)
+                    report = json.loads(out)
+                    self.assertEqual(report["salida"], st.INTERRUMPIDA)
 
 
 if __name__ == "__main__":
