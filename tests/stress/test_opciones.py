@@ -9,6 +9,12 @@ import stresslib as st
 from stresslib import run
 
 
+def estado_llamadas(srv):
+    """The number of calls the server has answered (ESTADO)."""
+    with srv.client(2) as c:
+        return c.estado()["llamadas"]
+
+
 class Opciones(unittest.TestCase):
     def test_help_lists_options_and_exit_codes(self):
         r = run(None, "--help")
@@ -51,15 +57,16 @@ class Opciones(unittest.TestCase):
         with harness.Server(threads=4) as srv:
             for sig in (signal.SIGINT, signal.SIGTERM):
                 with self.subTest(signal=sig.name):
-                    base = srv.open_fds()
+                    calls = estado_llamadas(srv)
                     p = subprocess.Popen(
                         st.command(srv, "--clients", "4", "--duration", "60",
                                    "--mix", "obtener=1", "--json"),
                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                         env=st.env_with(), stdin=subprocess.DEVNULL)
-                    # Under load once its four clients are connected.
+                    # Under load once the server has seen its reads (the
+                    # products it creates first take 1000 writes).
                     self.assertTrue(harness.wait_until(
-                        lambda: srv.open_fds() >= base + 4, timeout=20))
+                        lambda: estado_llamadas(srv) > calls + 2000, timeout=60))
                     p.send_signal(sig)
                     out, err = p.communicate(timeout=30)
                     self.assertEqual(p.returncode, st.INTERRUMPIDA, err)
