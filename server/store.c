@@ -29,8 +29,8 @@ struct write_req;
  *          write of the inventory: the backend only ever sees one thread
  *          at a time, and a read-then-write (ajustar, a key check) is one
  *          atomic step.  Readers hold it for their query; writes are
- *          applied and committed by a batch leader holding it (run_write).
- *          No network I/O to clients ever happens under it.
+ *          applied and committed by whoever leads the batch, holding it
+ *          (lead_batch).  No network I/O to clients ever happens under it.
  *   qlock  Guards the batch collecting writes, its number and the leader
  *          flags.  Held for a few instructions; may be taken while 'lock'
  *          is held (the leader takes the batch), never the other way round.
@@ -39,10 +39,18 @@ struct write_req;
  *          hold up the leader taking the next batch under qlock.  Never
  *          held with another lock.
  *
- * Fields from 'ops' to 'path' are guarded by 'lock'.
+ * Each group of fields below is guarded by the lock that heads it.  The
+ * settings are written by store_open and store_set_wait_hooks, before any
+ * thread that reads them starts calling in.
  */
 struct store {
-    pthread_mutex_t lock;
+    /* settings */
+    bool            group_commit;       /* batch writes that arrive together */
+    void          (*wait_begin)(void);  /* around a write's wait; may be NULL */
+    void          (*wait_end)(void);
+    pthread_t       committer;
+    bool            committer_started;
+
     pthread_mutex_t qlock;
     struct write_req *qhead, **qtail;   /* the batch collecting, in arrival order */
     uint64_t        collect_gen;        /* the number of that batch */
@@ -54,12 +62,8 @@ struct store {
     pthread_mutex_t alock;
     uint64_t        done_gen;           /* every batch up to this one is answered */
     pthread_cond_t  answered[2];        /* answered[g & 1]: batch g was answered */
-    pthread_t       committer;
-    bool            committer_started;
-    bool            group_commit;       /* batch writes that arrive together */
-    void          (*wait_begin)(void);  /* around a write's wait; may be NULL */
-    void          (*wait_end)(void);
 
+    pthread_mutex_t lock;
     const struct backend_ops *ops;
     struct backend *b;
     uint64_t        seq;            /* newest seq, inside the open batch */
