@@ -7,14 +7,17 @@
  *     stale -1 or fd only costs one poll round), and is the only thread
  *     that accepts, so svc_pollfd is only ever reallocated on this thread;
  *   - workers run svc_getreq_common(fd) for the fds handed to them;
- *   - pool.mu guards the queue, busy[], running and stopping.  It is never
- *     held while a request runs, and no other lock is taken while it is
- *     held.
+ *   - pool.mu guards the queue, busy[], the sleeping workers, the running
+ *     and waking counts and stopping.  It is never held while a request
+ *     runs, and no other lock is taken while it is held.
  *
  * There are threads + POOL_WAITERS workers, but at most 'threads' of them
  * run requests at once ('running'); a worker waiting for a commit steps
- * out of that count (pool_wait_begin), so a handful of threads keep the two
- * cores busy while many writes wait together for one sync.
+ * out of that count (pool_wait_begin), so a handful of threads keep the
+ * cores busy while many writes wait together for one sync.  Idle workers
+ * sleep on a condition variable each; the last to fall asleep is the first
+ * woken, and a request wakes one only if no worker already woken will take
+ * it (wake_if_needed).
  *
  * The rule that keeps libtirpc safe: busy[fd] is set by the poller when it
  * queues fd and cleared by the worker after svc_getreq_common(fd) returns;
