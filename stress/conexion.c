@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,6 +23,15 @@ conexion_vivas(void)
 {
     return atomic_load(&vivas);
 }
+
+/* Serialises the creation of CLIENT handles (conexion_abrir) across the
+ * clients' threads.  Creating one asks rpcbind for the port, and libtirpc
+ * decodes that answer partly into static storage of its own (xdr's
+ * buffer for padding bytes), with no lock TSan can see: harmless, since
+ * nothing reads those bytes, but reported as a race whenever clients
+ * connect at once.  Connecting is never measured, so one at a time costs
+ * nothing that counts. */
+static pthread_mutex_t crear = PTHREAD_MUTEX_INITIALIZER;
 
 rpcprog_t
 conexion_programa_defecto(void)
@@ -64,13 +74,16 @@ conexion_abrir(struct conexion *c)
 
     if (c->clnt != NULL)
         return RES_OK;
+    pthread_mutex_lock(&crear);
     if ((nc = getnetconfigent(netid)) == NULL) {
+        pthread_mutex_unlock(&crear);
         snprintf(c->error, sizeof c->error, "no hay transporte %s en /etc/netconfig",
                  netid);
         return RES_CONEXION;
     }
     c->clnt = clnt_tp_create_timed(c->d->host, c->d->programa, c->version, nc, &tv);
     freenetconfigent(nc);
+    pthread_mutex_unlock(&crear);
     if (c->clnt == NULL) {
         /* rpc_createerr is per thread in libtirpc. */
         st = rpc_createerr.cf_stat;

@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +16,11 @@
 #include "salida.h"
 #include "util.h"
 
-static volatile sig_atomic_t parar;
+/* Set by the signal handler, read by every client thread between calls:
+ * a lock-free atomic, which is both async-signal-safe and safe between
+ * threads (a volatile sig_atomic_t is only the former). */
+static atomic_int parar;
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "parar must be lock-free for the handler");
 
 /*
  * The gate of the run in progress.  Clients write one byte to listo[1]
@@ -31,7 +36,7 @@ static void
 al_senal(int sig)
 {
     (void)sig;
-    parar = 1;
+    atomic_store(&parar, 1);
 }
 
 void
@@ -51,7 +56,7 @@ trabajo_senales(void)
 bool
 trabajo_parar(void)
 {
-    return parar != 0;
+    return atomic_load(&parar) != 0;
 }
 
 bool
@@ -251,7 +256,7 @@ esperar_hijos(const pid_t *pid, unsigned n, int *estado)
                 estado[i] = -1;
                 break;
             }
-            if (parar && !avisados) {
+            if (atomic_load(&parar) && !avisados) {
                 for (unsigned k = i; k < n; k++)
                     kill(pid[k], SIGTERM);
                 avisados = true;
