@@ -12,6 +12,7 @@
 #include "handlers.h"
 #include "inventario.h"
 #include "log.h"
+#include "uniones.h"
 #include "validar.h"
 #include "xdrproc.h"
 
@@ -167,22 +168,8 @@ result_status(rpcproc_t proc, const void *res)
 void
 dispatch_inventario(struct svc_req *rq, SVCXPRT *xprt)
 {
-    union {
-        producto         producto;
-        id_arg           id;
-        stock_args       stock;
-        ajustar_args     ajustar;
-        movimientos_args movimientos;
-        pagina_args      pagina;
-    } arg;
-    union {
-        estado          e;
-        producto_res    producto;
-        lista_res       lista;
-        movimientos_res movimientos;
-        pagina_res      pagina;
-        estado_servidor estado;
-    } res;
+    union inventario_args arg;
+    union inventario_res res;
     struct llamada c;
     const struct proc *p;
     rpcproc_t proc = rq->rq_proc;

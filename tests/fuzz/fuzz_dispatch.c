@@ -67,6 +67,7 @@
 #include "log.h"
 #include "rpcreg.h"
 #include "store.h"
+#include "uniones.h"
 #include "validar.h"
 #include "xdrproc.h"
 
@@ -370,24 +371,6 @@ static const struct proc procs[] = {
 };
 #define NPROCS (sizeof procs / sizeof procs[0])
 
-union args {
-    producto         producto;
-    id_arg           id;
-    stock_args       stock;
-    ajustar_args     ajustar;
-    movimientos_args movimientos;
-    pagina_args      pagina;
-};
-
-union res {
-    estado          e;
-    producto_res    producto;
-    lista_res       lista;
-    movimientos_res movimientos;
-    pagina_res      pagina;
-    estado_servidor estado;
-};
-
 static bool
 id_ok(const char *s)
 {
@@ -408,7 +391,7 @@ texto_ok(const char *s)
 
 /* Whether the arguments keep PROTOCOL.md's rules. */
 static bool
-args_valid(rpcproc_t proc, const union args *a)
+args_valid(rpcproc_t proc, const union inventario_args *a)
 {
     switch (proc) {
     case AGREGAR_PRODUCTO:
@@ -460,7 +443,7 @@ check_lista(const producto *v, u_int n, const char *after)
 
 /* The contract's promises on one successful call's result. */
 static void
-check_result(rpcproc_t proc, const union args *a, const union res *r)
+check_result(rpcproc_t proc, const union inventario_args *a, const union inventario_res *r)
 {
     estado e = proc == 0 ? OK : proc == ESTADO ? OK : r->e;
     bool valid = args_valid(proc, a);
@@ -531,8 +514,8 @@ check(const uint8_t *data, size_t size, const struct buf *reply)
     char credbuf[2 * MAX_AUTH_BYTES];
     struct rpc_msg call, rep;
     struct buf rec = { NULL, 0, 0 };
-    union args a;
-    union res r;
+    union inventario_args a;
+    union inventario_res r;
     const struct proc *p = NULL;
     bool call_ok, args_ok = false, ours;
     u_int argpos = 0;

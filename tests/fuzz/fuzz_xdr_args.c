@@ -29,19 +29,11 @@
 
 #include "fuzz_alloc.h"
 #include "inventario.h"
+#include "uniones.h"
 #include "validar.h"
 #include "xdrproc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-union args {
-    producto         producto;
-    id_arg           id;
-    stock_args       stock;
-    ajustar_args     ajustar;
-    movimientos_args movimientos;
-    pagina_args      pagina;
-};
 
 static void
 fail(const char *type, const char *why, const char *field)
@@ -152,7 +144,7 @@ check_stock(const char *type, int v)
 /* -- the argument types ------------------------------------------------ */
 
 static void
-check_producto(const union args *a)
+check_producto(const union inventario_args *a)
 {
     check_string("producto", "id", a->producto.id, INV_ID_MAX, 'i');
     check_string("producto", "nombre", a->producto.nombre, INV_NOMBRE_MAX, 'n');
@@ -160,20 +152,20 @@ check_producto(const union args *a)
 }
 
 static void
-check_id(const union args *a)
+check_id(const union inventario_args *a)
 {
     check_string("id_arg", "id", a->id, INV_ID_MAX, 'i');
 }
 
 static void
-check_stock_args(const union args *a)
+check_stock_args(const union inventario_args *a)
 {
     check_string("stock_args", "id", a->stock.id, INV_ID_MAX, 'i');
     check_stock("stock_args", a->stock.valor);
 }
 
 static void
-check_ajustar(const union args *a)
+check_ajustar(const union inventario_args *a)
 {
     check_string("ajustar_args", "id", a->ajustar.id, INV_ID_MAX, 'i');
     check_string("ajustar_args", "motivo", a->ajustar.motivo, INV_MOTIVO_MAX, 't');
@@ -181,13 +173,13 @@ check_ajustar(const union args *a)
 }
 
 static void
-check_movimientos(const union args *a)
+check_movimientos(const union inventario_args *a)
 {
     check_string("movimientos_args", "id", a->movimientos.id, INV_ID_MAX, 'o');
 }
 
 static void
-check_pagina(const union args *a)
+check_pagina(const union inventario_args *a)
 {
     check_string("pagina_args", "desde_id", a->pagina.desde_id, INV_ID_MAX, 'o');
 }
@@ -195,7 +187,7 @@ check_pagina(const union args *a)
 static const struct tipo {
     const char *name;
     xdrproc_t   xdr;
-    void      (*check)(const union args *);
+    void      (*check)(const union inventario_args *);
 } tipos[] = {
     { "producto",         XDRPROC(xdr_producto),         check_producto },
     { "id_arg",           XDRPROC(xdr_id_arg),           check_id },
@@ -208,7 +200,7 @@ static const struct tipo {
 
 /* Whether two decoded values are the same (strings by content). */
 static bool
-same(int t, const union args *x, const union args *y)
+same(int t, const union inventario_args *x, const union inventario_args *y)
 {
     switch (t) {
     case 0:
@@ -237,7 +229,7 @@ same(int t, const union args *x, const union args *y)
 
 /* Decodes len bytes into a zeroed *a; the window watches the allocations. */
 static bool
-decode(const struct tipo *t, const uint8_t *buf, size_t len, union args *a,
+decode(const struct tipo *t, const uint8_t *buf, size_t len, union inventario_args *a,
        u_int *consumed)
 {
     XDR x;
@@ -258,7 +250,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const struct tipo *t;
-    union args a, b;
+    union inventario_args a, b;
     char enc[2048];
     u_int consumed, again;
     int ti;
