@@ -205,8 +205,9 @@ fail:
 /*
  * Leads one batch: closes the batch collecting (later writes join the
  * next one), applies and commits it under the lock, then wakes its writes,
- * all with one broadcast.  Returns true, keeping the lead, if more writes
- * joined meanwhile; else gives the lead up.
+ * all with one broadcast.  If more writes joined meanwhile the lead stays
+ * taken and passes to the committer (if a lone writer had it), and the
+ * call returns true; else the lead is given up.
  */
 static bool
 lead_batch(struct store *s)
@@ -232,8 +233,12 @@ lead_batch(struct store *s)
 
     pthread_mutex_lock(&s->qlock);
     more = s->qhead != NULL;
-    if (!more)
+    if (!more) {
         s->leading = s->handed = false;
+    } else if (!s->handed) {
+        s->handed = true;
+        pthread_cond_signal(&s->handoff);
+    }
     pthread_mutex_unlock(&s->qlock);
     return more;
 }
@@ -303,11 +308,8 @@ run_write(struct store *s, const struct write_op *op)
         while (s->done_gen < req.gen)
             pthread_cond_wait(&s->answered[req.gen & 1], &s->alock);
         pthread_mutex_unlock(&s->alock);
-    } else if (lead_batch(s)) {
-        pthread_mutex_lock(&s->qlock);
-        s->handed = true;
-        pthread_cond_signal(&s->handoff);
-        pthread_mutex_unlock(&s->qlock);
+    } else {
+        (void)lead_batch(s);        /* the committer takes any batch after */
     }
     if (s->wait_end != NULL)
         s->wait_end();
