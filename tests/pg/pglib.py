@@ -215,6 +215,43 @@ class PostgreSQL:
             raise RuntimeError("psql: %s\n%s" % (query, p.stderr.decode(errors="replace")))
         return p.stdout.decode()
 
+    def set_synchronous_standbys(self, names, timeout=15.0):
+        """Sets synchronous_standby_names and returns once commits obey it.
+
+        pg_reload_conf() only signals: the postmaster, the checkpointer
+        (which publishes whether sync standbys are defined) and every
+        backend reload later, each on its own.  So probe commits are made
+        until one behaves as the new setting says: with names, it waits for
+        a standby (pg_stat_activity shows it in SyncRep); without, it
+        returns at once.  A probe still waiting is cancelled, which ends
+        its wait (its row stays committed locally)."""
+        self.sql("CREATE TABLE IF NOT EXISTS sonda_sincrona(n int)")   # before: it commits
+        self.sql("ALTER SYSTEM SET synchronous_standby_names = '%s'" % names)
+        self.sql("SELECT pg_reload_conf()")
+        deadline = time.monotonic() + timeout
+        while True:
+            probe = subprocess.Popen(
+                [os.path.join(self.bin, "psql"), "-X", "-q", "-h", self.dir,
+                 "-U", "postgres", "-d", "dbname=postgres application_name=sonda",
+                 "-c", "INSERT INTO sonda_sincrona VALUES (1)"],
+                env=self._env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            try:
+                probe.wait(0.3)
+                obeys = not names
+            except subprocess.TimeoutExpired:
+                obeys = bool(names) and self.sql(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE application_name = 'sonda' AND wait_event = 'SyncRep'").strip() != "0"
+                self.sql("SELECT pg_cancel_backend(pid) FROM pg_stat_activity "
+                         "WHERE application_name = 'sonda'")
+                probe.wait(30)
+            if obeys:
+                return
+            if time.monotonic() > deadline:
+                raise RuntimeError("synchronous_standby_names = '%s' sin efecto en %.0f s"
+                                   % (names, timeout))
+            time.sleep(0.05)
+
     def create_database(self, name=None):
         """A new empty database owned by the test role; its URI."""
         name = name or "inv%d" % next(self._dbseq)

@@ -250,9 +250,7 @@ class Replica(unittest.TestCase):
         with a.client(2, timeout=60) as ca, b.client(2, timeout=60) as cb:
             self.assertEqual(ca.agregar("a", "Producto", 10), OK)
 
-            def sync(names):
-                PG.sql("ALTER SYSTEM SET synchronous_standby_names = '%s'" % names)
-                PG.sql("SELECT pg_reload_conf()")
+            sync = PG.set_synchronous_standbys
             sync("nadie")
             self.addCleanup(sync, "")
             got = []
