@@ -222,7 +222,8 @@ class ListaDeServidores(unittest.TestCase):
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, env=cliente.ENV, text=True)
         self.addCleanup(v.kill)
-        time.sleep(0.5)
+        # Its notice says where it starts: only writes after it are shown.
+        self.assertIn("Vigilando", v.stderr.readline())
         self.assertEqual(self.raw.ajustar("A1", -1)[0], rpc.OK)
         first = json.loads(v.stdout.readline())
         self.a.kill9()
