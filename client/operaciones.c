@@ -21,6 +21,21 @@ llamar_estado(struct conexion *c, rpcproc_t proc, xdrproc_t xa, void *arg)
     return r == RES_OK ? resultado_de_estado(e) : r;
 }
 
+/* A call whose answer starts with an estado (*e, a field of res): on any
+ * answer but OK the result is freed, so the caller frees it only after OK. */
+static enum resultado
+llamar_con_estado(struct conexion *c, rpcproc_t proc, enum llamada_tipo tipo,
+                  xdrproc_t xa, void *arg, xdrproc_t xr, void *res, const estado *e)
+{
+    enum resultado r = conexion_llamar(c, proc, tipo, xa, arg, xr, res);
+
+    if (r != RES_OK)
+        return r;
+    if ((r = resultado_de_estado(*e)) != RES_OK)
+        xdr_free(xr, res);
+    return r;
+}
+
 enum resultado
 ops_agregar(struct conexion *c, const char *id, const char *nombre, int32_t stock)
 {
@@ -33,16 +48,10 @@ enum resultado
 ops_obtener(struct conexion *c, const char *id, producto_res *res)
 {
     id_arg a = ops_prestado(id);
-    enum resultado r;
 
     memset(res, 0, sizeof *res);
-    r = conexion_llamar(c, OBTENER_PRODUCTO, LLAMADA_LECTURA, XDRPROC(xdr_id_arg),
-                        &a, XDRPROC(xdr_producto_res), res);
-    if (r != RES_OK)
-        return r;
-    if ((r = resultado_de_estado(res->e)) != RES_OK)
-        ops_producto_liberar(res);
-    return r;
+    return llamar_con_estado(c, OBTENER_PRODUCTO, LLAMADA_LECTURA, XDRPROC(xdr_id_arg),
+                             &a, XDRPROC(xdr_producto_res), res, &res->e);
 }
 
 enum resultado
@@ -203,17 +212,11 @@ ops_ajustar(struct conexion *c, const char *id, int32_t delta, const char *motiv
 {
     ajustar_args a = { .id = ops_prestado(id), .delta = delta,
                        .motivo = ops_prestado(motivo), .clave = ops_prestado(clave) };
-    enum resultado r;
 
     memset(res, 0, sizeof *res);
-    r = conexion_llamar(c, AJUSTAR_STOCK, LLAMADA_REPETIBLE,
-                        XDRPROC(xdr_ajustar_args), &a,
-                        XDRPROC(xdr_producto_res), res);
-    if (r != RES_OK)
-        return r;
-    if ((r = resultado_de_estado(res->e)) != RES_OK)
-        ops_producto_liberar(res);
-    return r;
+    return llamar_con_estado(c, AJUSTAR_STOCK, LLAMADA_REPETIBLE,
+                             XDRPROC(xdr_ajustar_args), &a,
+                             XDRPROC(xdr_producto_res), res, &res->e);
 }
 
 enum resultado
@@ -221,17 +224,11 @@ ops_movimientos(struct conexion *c, uint64_t desde, const char *id, unsigned max
                 movimientos_res *res)
 {
     movimientos_args a = { .desde_seq = desde, .id = ops_prestado(id), .max = max };
-    enum resultado r;
 
     memset(res, 0, sizeof *res);
-    r = conexion_llamar(c, MOVIMIENTOS, LLAMADA_LECTURA,
-                        XDRPROC(xdr_movimientos_args), &a,
-                        XDRPROC(xdr_movimientos_res), res);
-    if (r != RES_OK)
-        return r;
-    if ((r = resultado_de_estado(res->e)) != RES_OK)
-        ops_movimientos_liberar(res);
-    return r;
+    return llamar_con_estado(c, MOVIMIENTOS, LLAMADA_LECTURA,
+                             XDRPROC(xdr_movimientos_args), &a,
+                             XDRPROC(xdr_movimientos_res), res, &res->e);
 }
 
 enum resultado

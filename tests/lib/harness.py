@@ -99,7 +99,24 @@ def fresh_database():
     return head[:head.index("/", head.index("://") + 3)] + "/" + name + sep + query
 
 
-class Server:
+class Process:
+    """What the processes tests start have in common (a server here, a
+    PostgreSQL in tests/pg): restart, and `with` starting one that is not
+    running yet.  A subclass gives start(), stop() and __exit__(), and keeps
+    its subprocess.Popen in self.proc."""
+    proc = None
+
+    def restart(self):
+        self.stop()
+        return self.start()
+
+    def __enter__(self):
+        if self.proc is None:
+            self.start()
+        return self
+
+
+class Server(Process):
     def __init__(self, threads=4, args=(), db=None, program=None, workdir=None,
                  env=None):
         self.dir = workdir or tempfile.mkdtemp(prefix="inventario-test-")
@@ -206,15 +223,6 @@ class Server:
         finally:
             con.close()
         return self.start()
-
-    def restart(self):
-        self.stop()
-        return self.start()
-
-    def __enter__(self):
-        if self.proc is None:
-            self.start()
-        return self
 
     def __exit__(self, *exc):
         try:

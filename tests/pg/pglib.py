@@ -30,6 +30,9 @@ import signal
 import subprocess
 import tempfile
 import time
+import unittest
+
+import harness
 
 
 def bindir():
@@ -83,7 +86,7 @@ def _as(account, deathsig=None):
     return fn
 
 
-class PostgreSQL:
+class PostgreSQL(harness.Process):
     _dbseq = itertools.count(1)
     ROLE = "inventario"
 
@@ -179,15 +182,6 @@ class PostgreSQL:
             self.proc.wait()
             raise RuntimeError("postgres no se detuvo con SIGINT en %.0f s" % timeout)
 
-    def restart(self):
-        self.stop()
-        return self.start()
-
-    def __enter__(self):
-        if self.proc is None:
-            self.start()
-        return self
-
     def __exit__(self, *exc):
         if self.proc is not None and self.proc.poll() is None:
             try:
@@ -279,3 +273,11 @@ class PostgreSQL:
 
     def promote(self):
         self._run_as(["pg_ctl", "promote", "-w", "-D", self.data])
+
+
+def for_module():
+    """A PostgreSQL for a whole test module, from its setUpModule: started
+    now, stopped and removed once the module's tests are done."""
+    pg = PostgreSQL()
+    unittest.addModuleCleanup(pg.__exit__, None, None, None)
+    return pg.start()

@@ -33,9 +33,7 @@ PG = None
 
 def setUpModule():
     global PG
-    PG = pglib.PostgreSQL()
-    unittest.addModuleCleanup(PG.__exit__, None, None, None)
-    PG.start()
+    PG = pglib.for_module()
 
 
 def pmap_set(prog, vers, port):

@@ -15,9 +15,7 @@ PG = None
 
 def setUpModule():
     global PG
-    PG = pglib.PostgreSQL()
-    unittest.addModuleCleanup(PG.__exit__, None, None, None)
-    PG.start()
+    PG = pglib.for_module()
 
 
 def servers(test, n=2, threads=8):
