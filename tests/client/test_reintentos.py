@@ -117,6 +117,12 @@ class Reintentos(unittest.TestCase):
         self.continuar()
         p.sendline("0")
         p.expect(EOF)
+        # Everything the client sent is in the server's socket by now: wait
+        # for the first call, then a little for any (wrong) second one.
+        deadline = time.monotonic() + 10
+        while (cliente.calls(self.srv, "ACTUALIZAR_STOCK") == 0 and
+               time.monotonic() < deadline):
+            time.sleep(0.05)
         time.sleep(0.3)
         self.assertEqual(cliente.calls(self.srv, "ACTUALIZAR_STOCK"), 1)
 
