@@ -1,4 +1,4 @@
-/* validar.h - the contract's input rules (PROTOCOL.md, "Limits and validation").
+/* validar.h - the contract's input rules (docs/protocolo.md, "Límites y validación").
  *
  * One module shared by the server, which must refuse bad input with INVALIDO
  * before touching the store, and the client, which checks a field before it

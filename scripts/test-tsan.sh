@@ -5,7 +5,7 @@
 #
 # Builds BUILD (default build-tsan) with -DINVENTARIO_SANITIZE=thread, runs
 # ctest there and prints every race report.  tests/tsan.supp suppresses
-# exactly the two reports DESIGN.md explains (see it); any other report
+# exactly the two reports that file explains; any other report
 # stops the program that made it (halt_on_error) and fails this script.
 # Reports land in BUILD/tsan-reports/ (tests/CMakeLists.txt sets
 # TSAN_OPTIONS), emptied first.  libtirpc and SQLite are not instrumented:

@@ -1,6 +1,6 @@
 /* handlers.h - the contract's procedures: XDR structs in, store calls, XDR structs out.
  *
- * Each handler validates its arguments exactly as PROTOCOL.md says (before
+ * Each handler validates its arguments exactly as docs/protocolo.md says (before
  * anything else, so a malformed id answers INVALIDO, never NO_ENCONTRADO),
  * calls the store and fills its result.  Results may point into memory the
  * call owns ('struct llamada'); handlers_fin releases it after the reply has

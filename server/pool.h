@@ -1,6 +1,8 @@
 /* pool.h - one poller thread and a pool of workers serving every connection.
  *
- * libtirpc has no multi-threaded server (../shared/DESIGN.md).  This module
+ * libtirpc's server side serves one request at a time and is not thread
+ * safe (its own README says so), so there is no multi-threaded server to
+ * reuse.  This module
  * is ours: the calling thread becomes the poller, the only thread that
  * reads libtirpc's svc_pollfd or accepts; a ready connection is handed to
  * one worker, which runs the whole request (svc_getreq_common) on its own

@@ -32,7 +32,7 @@
  *     whose results decode with the procedure's own result type;
  *   - PROG_UNAVAIL, PROG_MISMATCH (1..2), PROC_UNAVAIL and GARBAGE_ARGS
  *     exactly where the header and the arguments say so;
- *   - arguments that break PROTOCOL.md's rules answer INVALIDO, valid ones
+ *   - arguments that break docs/protocolo.md's rules answer INVALIDO, valid ones
  *     never do (but AJUSTAR's overflow and reused key), nothing answers
  *     ERROR_INTERNO, and results keep their promises (pages within the cap
  *     and in order, movements in order and of the asked product, the
@@ -389,7 +389,7 @@ texto_ok(const char *s)
     return validar_texto(s, strlen(s)) == VALIDO;
 }
 
-/* Whether the arguments keep PROTOCOL.md's rules. */
+/* Whether the arguments keep docs/protocolo.md's rules. */
 static bool
 args_valid(rpcproc_t proc, const union inventario_args *a)
 {

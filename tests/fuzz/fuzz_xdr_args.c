@@ -12,7 +12,7 @@
  *     shorten a string (xdr_cadena.h), and decoding the re-encoded bytes
  *     gives the same value;
  *   - validar.h's verdict on each field matches an independent reading of
- *     PROTOCOL.md's rules (below, table-driven UTF-8, written apart from
+ *     docs/protocolo.md's rules (below, table-driven UTF-8, written apart from
  *     validar.c on purpose);
  *   - xdr_free releases everything, after a failed decode too (LeakSanitizer
  *     checks that in sanitizer builds).

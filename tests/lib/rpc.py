@@ -9,7 +9,7 @@ import struct
 import subprocess
 import os
 
-# Contract numbers (../shared/PROTOCOL.md).
+# Contract numbers (inventario.x, docs/protocolo.md).
 OK, YA_EXISTE, NO_ENCONTRADO, INVALIDO, ERROR_INTERNO, STOCK_INSUFICIENTE = range(6)
 ESTADOS = ["OK", "YA_EXISTE", "NO_ENCONTRADO", "INVALIDO", "ERROR_INTERNO",
            "STOCK_INSUFICIENTE"]
