@@ -1,6 +1,8 @@
 /* validar.c - the contract's input rules; see validar.h. */
 #include "validar.h"
 
+#include <unictype.h>
+
 static const char *const mensajes[] = {
 #define VALIDAR_MSG(name, msg) msg,
     VALIDAR_MAP(VALIDAR_MSG)
@@ -83,6 +85,36 @@ validar_utf8_sin_control(const char *s, size_t len)
     return texto(s, len) == VALIDO;
 }
 
+/*
+ * An id or a name must not look like another one on screen while differing
+ * in bytes: no Unicode format character (category Cf: bidi overrides,
+ * zero-width characters, the BOM, soft hyphens) anywhere, and no space
+ * (category Zs, the ASCII one included) at either end.  libunistring's
+ * tables follow the Unicode release it was built with, so a character
+ * Unicode adds to Cf later is refused once the library knows it.
+ */
+static enum validar_error
+visible(const char *s, size_t len)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    uint32_t cp = 0, first = 0;
+    size_t i = 0;
+
+    while (i < len) {
+        size_t n = utf8_seq(u, len, i, &cp);
+
+        if (i == 0)
+            first = cp;
+        if (uc_is_general_category(cp, UC_CATEGORY_Cf))
+            return V_INVISIBLE;
+        i += n;
+    }
+    if (uc_is_general_category(first, UC_CATEGORY_Zs) ||
+        uc_is_general_category(cp, UC_CATEGORY_Zs))
+        return V_ESPACIOS;
+    return VALIDO;
+}
+
 static enum validar_error
 nombre_o_id(const char *s, size_t len, size_t max)
 {
@@ -92,12 +124,10 @@ nombre_o_id(const char *s, size_t len, size_t max)
         return V_VACIO;
     if (len > max)
         return V_LARGO;
+    /* Well-formed first, so that visible() walks valid sequences only. */
     if ((e = texto(s, len)) != VALIDO)
         return e;
-    /* Tabs are controls and refused above; only the space is left. */
-    if (s[0] == ' ' || s[len - 1] == ' ')
-        return V_ESPACIOS;
-    return VALIDO;
+    return visible(s, len);
 }
 
 enum validar_error

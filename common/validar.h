@@ -12,10 +12,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Byte limits of the contract; inventario.x carries the same numbers. */
-#define VALIDAR_ID_MAX     64
-#define VALIDAR_NOMBRE_MAX 256
-#define VALIDAR_TEXTO_MAX  64   /* motivo and clave */
+#include "inventario.h"
+
+/* Byte limits of the contract: the consts of inventario.x. */
+#define VALIDAR_ID_MAX     INV_ID_MAX
+#define VALIDAR_NOMBRE_MAX INV_NOMBRE_MAX
+#define VALIDAR_TEXTO_MAX  INV_MOTIVO_MAX   /* motivo and clave */
+_Static_assert(INV_MOTIVO_MAX == INV_CLAVE_MAX,
+               "motivo and clave share one rule and one limit");
 
 /* What is wrong with a field.  VALIDAR_MAP(X) makes the enum and the
  * Spanish sentences from one table, so the two can never drift apart. */
@@ -26,6 +30,8 @@
     X(V_UTF8,      "no es texto UTF-8 válido")                                \
     X(V_CONTROL,   "contiene caracteres de control")                          \
     X(V_ESPACIOS,  "no puede empezar ni terminar con espacios")               \
+    X(V_INVISIBLE, "contiene caracteres invisibles o de control de "         \
+                   "dirección (p. ej. U+200B, U+202E)")                       \
     X(V_RANGO,     "debe ser un número entero entre 0 y 2147483647")
 
 enum validar_error {
@@ -37,8 +43,10 @@ enum validar_error {
 /* The sentence for an error, to follow the field's name: "El id " + msg. */
 const char *validar_mensaje(enum validar_error e);
 
-/* A product id: 1 to 64 bytes of UTF-8 without control characters and
- * without a leading or trailing space or tab.  'len' is the byte length,
+/* A product id: 1 to 64 bytes of UTF-8 without control characters, without
+ * Unicode format characters (category Cf: U+200B, U+202E, U+FEFF...) and
+ * without a space of any kind (category Zs: U+0020, U+00A0...) or a tab at
+ * either end.  'len' is the byte length,
  * so that an embedded NUL byte is seen (and refused as a control). */
 enum validar_error validar_id(const char *s, size_t len);
 

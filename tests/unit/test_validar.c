@@ -23,7 +23,9 @@ test_id_valid(void **state)
     assert_int_equal(ID("\xF0\x9F\x93\xB7"), VALIDO);    /* U+1F4F7, 4 bytes */
     assert_int_equal(ID("\xEF\xBF\xBD"), VALIDO);        /* U+FFFD */
     assert_int_equal(ID("\xF4\x8F\xBF\xBF"), VALIDO);    /* U+10FFFF */
-    assert_int_equal(ID("\xC2\xA0x"), VALIDO);           /* U+00A0 is not C1 */
+    assert_int_equal(ID("x\xC2\xA0x"), VALIDO);          /* U+00A0 inside, not C1 */
+    assert_int_equal(ID("a\xE2\x80\x83" "b"), VALIDO);       /* U+2003 inside */
+    assert_int_equal(ID("\xD8\xA7"), VALIDO);              /* U+0627, Arabic alef */
 }
 
 static void
@@ -95,6 +97,43 @@ test_spaces(void **state)
     assert_int_equal(TEXTO(" venta "), VALIDO);
 }
 
+/* Format characters (Cf) anywhere, and non-ASCII spaces (Zs) at either
+ * end, would let two ids look identical on screen. */
+static void
+test_invisible(void **state)
+{
+    (void)state;
+    assert_int_equal(ID("a\xE2\x80\xAE" "b"), V_INVISIBLE);   /* U+202E RLO */
+    assert_int_equal(ID("\xE2\x80\xAE" "abc"), V_INVISIBLE);
+    assert_int_equal(ID("a\xE2\x80\x8B" "b"), V_INVISIBLE);   /* U+200B ZWSP */
+    assert_int_equal(ID("\xEF\xBB\xBF" "a"), V_INVISIBLE); /* U+FEFF BOM */
+    assert_int_equal(ID("a\xEF\xBB\xBF"), V_INVISIBLE);
+    assert_int_equal(ID("a\xC2\xAD" "b"), V_INVISIBLE);        /* U+00AD soft hyphen */
+    assert_int_equal(ID("a\xE2\x81\xA0" "b"), V_INVISIBLE);   /* U+2060 word joiner */
+    assert_int_equal(ID("a\xE2\x81\xA6" "b"), V_INVISIBLE);   /* U+2066 LRI */
+    assert_int_equal(ID("a\xE2\x80\x8F" "b"), V_INVISIBLE);   /* U+200F RLM */
+    assert_int_equal(ID("a\xF3\xA0\x80\x81"), V_INVISIBLE); /* U+E0001 tag */
+    assert_int_equal(NOMBRE("Cámara\xE2\x80\x8D" "4K"), V_INVISIBLE); /* ZWJ */
+    assert_int_equal(validar_id_opcional("\xE2\x80\xAE", 3), V_INVISIBLE);
+    /* Free text is not shown as an id: only controls are refused there. */
+    assert_int_equal(TEXTO("a\xE2\x80\x8B" "b"), VALIDO);
+}
+
+static void
+test_unicode_spaces(void **state)
+{
+    (void)state;
+    assert_int_equal(ID("a\xC2\xA0"), V_ESPACIOS);          /* trailing U+00A0 */
+    assert_int_equal(ID("\xC2\xA0" "a"), V_ESPACIOS);       /* leading U+00A0 */
+    assert_int_equal(ID("a\xE2\x80\x80"), V_ESPACIOS);     /* U+2000 */
+    assert_int_equal(ID("a\xE2\x80\x8A"), V_ESPACIOS);     /* U+200A */
+    assert_int_equal(ID("\xE3\x80\x80" "a"), V_ESPACIOS);  /* U+3000 */
+    assert_int_equal(ID("\xE2\x80\xAF" "a"), V_ESPACIOS);  /* U+202F */
+    assert_int_equal(ID("\xC2\xA0"), V_ESPACIOS);
+    assert_int_equal(NOMBRE("Cámara\xC2\xA0"), V_ESPACIOS);
+    assert_int_equal(validar_id_opcional("x\xC2\xA0", 3), V_ESPACIOS);
+}
+
 static void
 test_texto(void **state)
 {
@@ -155,6 +194,8 @@ main(void)
         cmocka_unit_test(test_controls),
         cmocka_unit_test(test_malformed_utf8),
         cmocka_unit_test(test_spaces),
+        cmocka_unit_test(test_invisible),
+        cmocka_unit_test(test_unicode_spaces),
         cmocka_unit_test(test_texto),
         cmocka_unit_test(test_stock),
         cmocka_unit_test(test_corte_utf8),
