@@ -17,6 +17,7 @@
 #include <rpc/rpc_com.h>
 
 #include "acceso.h"
+#include "bloqueo.h"
 #include "dispatch.h"
 #include "handlers.h"
 #include "inventario.h"
@@ -118,8 +119,9 @@ usage(FILE *f)
 "\n"
 "Estado de salida:\n"
 "  0  terminó con normalidad\n"
-"  1  no pudo arrancar (base de datos inválida o inalcanzable, rpcbind no\n"
-"     disponible, ya hay un servidor en ese programa, no puede escuchar...)\n"
+"  1  no pudo arrancar (base de datos inválida, inalcanzable o sin permiso de\n"
+"     escritura, otro servidor usa esa base, rpcbind no disponible, ya hay\n"
+"     un servidor vivo en ese programa, no puede escuchar...)\n"
 "  2  opciones incorrectas\n");
 }
 
@@ -361,15 +363,27 @@ now_ms(void)
     return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* Refuses to start over a live server; clears what a dead one left. */
+/* Refuses to start over a live server, even one too slow to answer (see
+ * bloqueo_titular_vivo); clears what a dead one left. */
 static void
 claim_program(rpcprog_t prog)
 {
+    char quien[32] = "";
+    long pid;
+
     for (size_t i = 0; i < NVERSIONS; i++)
         if (rpcreg_live(prog, versions[i]))
             fatalx("ya hay un servidor activo en el programa %lu versión %lu "
                    "(véalo con 'rpcinfo -p'); deténgalo o use --program",
                    (unsigned long)prog, (unsigned long)versions[i]);
+    for (size_t i = 0; i < NVERSIONS; i++)
+        if (bloqueo_titular_vivo(prog, versions[i], &pid)) {
+            if (pid > 0)
+                snprintf(quien, sizeof quien, " (PID %ld)", pid);
+            fatalx("el servidor del programa %lu%s no responde pero sigue "
+                   "vivo (¿detenido o bloqueado?); no se le quita el registro: "
+                   "deténgalo o use --program", (unsigned long)prog, quien);
+        }
     for (size_t i = 0; i < NVERSIONS; i++)
         rpcreg_unset(prog, versions[i]);
 }
@@ -387,7 +401,7 @@ main(int argc, char **argv)
     struct pool_opts po;
     char err[512];
     uint64_t productos, seq;
-    int maxrec = MAX_RECORD, sigfd;
+    int maxrec = MAX_RECORD, sigfd, lockfd;
 
     settings_init(&set);
     parse_args(argc, argv, &set);
@@ -396,6 +410,9 @@ main(int argc, char **argv)
     set.max_conns = raise_nofile(set.max_conns);
     sigfd = stop_signals();
 
+    /* One server per store, before anything else; lockfd stays open. */
+    if (!store_lock(set.db, &lockfd, err, sizeof err))
+        fatalx("%s", err);
     claim_program(set.program);
     if ((store = store_open(set.db, set.sync, set.group_commit, err, sizeof err)) == NULL)
         fatalx("%s", err);
@@ -458,6 +475,8 @@ main(int argc, char **argv)
     for (size_t i = 0; i < nx; i++)
         svc_destroy(xprt[i]);
     store_close(store);
+    if (lockfd >= 0)
+        close(lockfd);
     close(sigfd);
     log_info("detenido; %llu llamadas atendidas",
              (unsigned long long)dispatch_llamadas());

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bloqueo.h"
 #include "log.h"
 #include "store_backend.h"
 
@@ -616,6 +617,16 @@ const char *
 store_path(const struct store *s)
 {
     return s->path;
+}
+
+bool
+store_lock(const char *target, int *fd, char *err, size_t errlen)
+{
+    *fd = -1;
+    if (pg_target_is_uri(target))
+        return true;
+    *fd = bloqueo_almacen(target, err, errlen);
+    return *fd >= 0;
 }
 
 struct store *

@@ -75,6 +75,14 @@ struct store_movs {
     uint64_t                 ultimo_seq;
 };
 
+/* One server per SQLite store: takes the exclusive lock on the file that
+ * 'target' names (bloqueo.h), before anything else touches it.  *fd gets
+ * the lock's descriptor, to keep open for as long as the store is served
+ * (the kernel lets it go when the process ends); -1 for a PostgreSQL URI,
+ * which several servers may share.  False, with a one-line reason (Spanish)
+ * in err naming the holder's PID, if another process holds the lock. */
+bool store_lock(const char *target, int *fd, char *err, size_t errlen);
+
 /* Opens the database: a postgresql:// (or postgres://) URI selects a
  * PostgreSQL database, anything else is a SQLite file, created empty if it
  * does not exist.  Tables are created where missing.  A file that is not a
