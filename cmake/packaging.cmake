@@ -66,7 +66,7 @@ set(CPACK_PACKAGE_NAME inventario)
 set(CPACK_PACKAGE_VENDOR TecnoMarket)
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
-    "servicio de inventario de TecnoMarket (ONC RPC, SQLite)")
+    "servicio de inventario de TecnoMarket (ONC RPC, SQLite o PostgreSQL)")
 set(CPACK_PACKAGE_CONTACT "Equipo de inventario de TecnoMarket <inventario@tecnomarket.invalid>"
     CACHE STRING "Maintainer field of the .deb")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
@@ -75,8 +75,8 @@ set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 # The long description; CPack puts the summary above it.
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
-"inventario-server guarda el stock de todas las sucursales en SQLite y lo
-sirve por ONC RPC (programa 541675094, alias inventario.servicio) a muchos
+"inventario-server guarda el stock de todas las sucursales en SQLite (o en
+PostgreSQL, compartido por varios servidores) y lo sirve por ONC RPC (programa 541675094, alias inventario.servicio) a muchos
 clientes a la vez.  inventario-client es el cliente de consola (menú y
 órdenes para scripts); inventario-stress mide el servicio y comprueba que
 no se pierde nada.  Incluye la unidad de systemd inventario.service.")
