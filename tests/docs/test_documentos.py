@@ -5,7 +5,7 @@ Checks what a test can check of README.md, docs/*.md and the man pages:
 - every long option that a program's --help defines has an entry under
   OPCIONES in its man page, every long option --help mentions (a command's
   --motivo, say) appears in the man page, and every option the man page
-  describes is in --help;
+  describes is in --help; the README's list of server options is complete;
 - every exit code a program's --help lists is in its man page and in the
   exit-code table of docs/operacion.md, and neither lists a code that --help
   does not;
@@ -197,6 +197,20 @@ class Programas(unittest.TestCase):
             for opt in sorted(described - helped):
                 problems.append("%s: describes --%s, which `%s --help` does not "
                                 "mention (removed or renamed?)" % (man, opt, program))
+        report(self, problems)
+
+    def test_lista_de_opciones_del_readme(self):
+        # The README lists every server option in one paragraph.
+        text = read("README.md")
+        m = re.search(r"^Opciones del servidor.*?(?=\n\n)", text, re.M | re.S)
+        if not m:
+            self.fail("README.md: no paragraph starting \"Opciones del servidor\"")
+        listed = set(LONG_OPT.findall(m.group(0)))
+        defined = help_defined_options(help_text("inventario-server"))
+        problems = ["README.md: --%s of `inventario-server --help` is missing from "
+                    "\"Opciones del servidor\"" % o for o in sorted(defined - listed)]
+        problems += ["README.md: \"Opciones del servidor\" lists --%s, which "
+                     "`inventario-server --help` does not" % o for o in sorted(listed - defined)]
         report(self, problems)
 
     def test_codigos_de_salida(self):
