@@ -17,6 +17,7 @@
     X(B_NULL,       "null",       OP_NULL)          \
     X(B_OBTENER,    "obtener",    OP_OBTENER)       \
     X(B_LISTAR,     "listar",     OP_LISTAR)        \
+    X(B_PAGINA,     "pagina",     OP_PAGINA)        \
     X(B_ACTUALIZAR, "actualizar", OP_ACTUALIZAR)    \
     X(B_AJUSTAR,    "ajustar",    OP_AJUSTAR)       \
     X(B_AGREGAR,    "agregar",    OP_AGREGAR)       \
@@ -39,8 +40,7 @@ static const struct {
 #undef B_ROW
 };
 
-#define MIXTO "obtener=80,actualizar=20"
-#define PREFIJO_BENCH "st-"
+#define MIXTO "obtener=80,ajustar=20"
 
 struct fila {
     unsigned        clientes;
@@ -111,7 +111,7 @@ medir(struct bench *b, unsigned clientes, enum escenario e, double null_ops_s,
     const struct config *c = b->c;
     struct carga_plan p = {
         .d = &c->destino, .clientes = clientes, .procesos = c->procesos,
-        .segundos = c->bench_segundos, .prefijo = PREFIJO_BENCH,
+        .segundos = c->bench_segundos, .prefijo = c->prefijo,
         .productos = c->productos, .semilla = c->semilla + e * 7919u + clientes,
         .frescos = e == B_AGREGAR || e == B_ELIMINAR,
         .creados = b->creados, .borrados = b->borrados };
@@ -151,7 +151,7 @@ limpiar(struct bench *b, unsigned clientes)
 {
     struct carga_plan p = {
         .d = &b->c->destino, .clientes = clientes, .segundos = 120,
-        .prefijo = PREFIJO_BENCH, .productos = b->c->productos,
+        .prefijo = b->c->prefijo, .productos = b->c->productos,
         .frescos = true, .creados = b->creados, .borrados = b->borrados };
     struct carga_resultado *r;
     bool quedan = false;
@@ -235,7 +235,8 @@ tabla_texto(const struct bench *b, FILE *f)
                 ms(histo_percentil(&r->lat, 0.99)), ms(r->lat.max),
                 (unsigned long long)r->errores);
     }
-    fprintf(f, "(mixto: obtener=80,actualizar=20; sus latencias son las de OBTENER)\n");
+    fprintf(f, "(mixto: " MIXTO "; sus latencias son las de OBTENER; pagina: "
+            "LISTAR_PAGINA de 100 productos)\n");
 }
 
 static json_t *
@@ -305,8 +306,8 @@ objetivos(const struct bench *b, FILE *f)
         double p99 = ms(histo_percentil(&mx->lat, 0.99));
 
         if (f != NULL)
-            fprintf(f, "  p99 OBTENER con 20%% de escrituras < 5 ms: %.3f ms -> %s\n",
-                    p99, p99 < 5.0 ? "cumple" : "NO cumple");
+            fprintf(f, "  p99 OBTENER con 20%% de escrituras < 2 ms: %.3f ms -> %s\n",
+                    p99, p99 < 2.0 ? "cumple" : "NO cumple");
         json_object_set_new(o, "obtener_p99_ms_mixto_16", json_real(p99));
     }
     return o;
@@ -419,7 +420,7 @@ bench_modo(const struct config *c, struct informe *inf)
         goto out;
     b.carga_antes = carga_media();
     if (c->precargar &&
-        (rc = carga_precargar(&c->destino, PREFIJO_BENCH, c->productos, 16, inf)) != SALIDA_OK)
+        (rc = carga_precargar(&c->destino, c->prefijo, c->productos, 16, inf)) != SALIDA_OK)
         goto out;
     rc = medir_todo(&b);
     informar(&b);

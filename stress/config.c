@@ -13,6 +13,7 @@
 
 #include "bench.h"
 #include "salida.h"
+#include "util.h"
 #include "validar.h"
 
 #define MEZCLA_DEFECTO "null=10,obtener=60,listar=1,agregar=5,actualizar=20,eliminar=4"
@@ -24,7 +25,7 @@ config_init(struct config *c)
     char err[128];
 
     memset(c, 0, sizeof *c);
-    c->destino.host = "localhost";
+    c->destino.host = NULL;             /* resolved after parsing */
     c->destino.programa = 0;            /* resolved after parsing */
     c->destino.plazo_s = 10.0;
     c->clientes = 4;
@@ -41,7 +42,7 @@ config_init(struct config *c)
     c->n_bench_clientes = 4;
     c->bench_segundos = 3.0;
     c->bench_ops = BENCH_OPS_DEFECTO;
-    c->db_dir = ".";
+    c->db_dir = NULL;
     c->semilla = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
 }
 
@@ -54,19 +55,34 @@ usage(FILE *f)
 "servicio de inventario de TecnoMarket (ONC RPC).  Cada cliente es un hilo (o\n"
 "un proceso, con --processes) con su propia conexión TCP.\n"
 "\n"
-"Servidor:\n"
-"  -H, --host=MÁQUINA       servidor (por omisión localhost; una dirección\n"
-"                           IPv6 literal como ::1 usa tcp6)\n"
-"  -p, --program=NUM        número de programa, decimal o 0x hexadecimal (por\n"
-"                           omisión el de inventario.servicio en /etc/rpc, o\n"
-"                           541675094)\n"
+"Servidor: por omisión, uno propio.  Sin --host, --program ni\n"
+"--contra-servicio-real, arranca su propio inventario-server sobre una base de\n"
+"datos vacía en una carpeta temporal, con un número de programa transitorio, y\n"
+"al terminar lo para y lo borra todo: nunca toca el inventario del servicio.\n"
+"  -H, --host=MÁQUINA       usa el servidor de esa máquina (una dirección IPv6\n"
+"                           literal como ::1 usa tcp6) en vez de uno propio\n"
+"  -p, --program=NUM        usa el servidor de ese número de programa, decimal\n"
+"                           o 0x hexadecimal, en vez de uno propio (con --host\n"
+"                           y sin --program: el del servicio)\n"
+"      --contra-servicio-real  permite usar el servicio real (el programa de\n"
+"                           INVENTARIO_PROGRAM, o de inventario.servicio en\n"
+"                           /etc/rpc, o 541675094; sin --host, en\n"
+"                           INVENTARIO_HOST o localhost): sin esta opción se\n"
+"                           niega, porque crea, cambia y borra productos y deja\n"
+"                           movimientos en su registro\n"
+"      --servidor=RUTA      el inventario-server propio (por omisión el que\n"
+"                           está junto a esta herramienta, o el de PATH)\n"
+"      --conservar          no borra lo creado: en un servidor ajeno, los\n"
+"                           productos del prefijo de la ejecución; con el\n"
+"                           propio, su carpeta (dice dónde queda)\n"
 "  -t, --timeout=S          plazo de cada llamada y de cada conexión, en\n"
 "                           segundos (por omisión 10)\n"
 "\n"
 "Carga:\n"
 "  -c, --clients=N          clientes a la vez (por omisión 4; hasta %d)\n"
 "      --processes          un proceso por cliente en vez de un hilo\n"
-"  -d, --duration=S         segundos de carga (por omisión 10)\n"
+"      --duration=S         segundos de carga (por omisión 10; sin letra: -d\n"
+"                           es --db en inventario-server)\n"
 "  -n, --ops=N              llamadas en total, repartidas entre los clientes;\n"
 "                           con --duration, termina lo que llegue antes; solo,\n"
 "                           como mucho %.0f segundos\n"
@@ -79,8 +95,10 @@ usage(FILE *f)
 "                           Por omisión:\n"
 "                           " MEZCLA_DEFECTO "\n"
 "      --prefix=TEXTO       prefijo de los ids que crea la herramienta (por\n"
-"                           omisión st- en carga; uno nuevo en cada\n"
-"                           verificación)\n"
+"                           omisión uno nuevo en cada ejecución: st<etiqueta>-\n"
+"                           en carga, b<etiqueta>- en --bench y v<etiqueta>- en\n"
+"                           --verify); al terminar borra todos los productos\n"
+"                           con ese prefijo, salvo con --conservar\n"
 "      --no-preload         no crea los productos antes de medir\n"
 "      --heavy-clients=N    clientes adicionales que solo hacen --heavy-op; se\n"
 "                           informan aparte (para ver si las llamadas pequeñas\n"
@@ -114,9 +132,11 @@ usage(FILE *f)
 "      --bench-seconds=S    segundos por medida (por omisión 3)\n"
 "      --bench-ops=LISTA    escenarios, por omisión\n"
 "                           " BENCH_OPS_DEFECTO "\n"
-"      --db-dir=DIR         carpeta (en el disco de la base de datos del\n"
-"                           servidor) donde medir las confirmaciones de SQLite\n"
-"                           con WAL y synchronous=FULL (por omisión .)\n"
+"      --db-dir=DIR         carpeta donde medir las confirmaciones de SQLite\n"
+"                           con WAL y synchronous=FULL, en el disco de la base\n"
+"                           de datos del servidor; con el servidor propio, es\n"
+"                           también donde se crea su carpeta temporal (por\n"
+"                           omisión TMPDIR o /tmp; con otro servidor, .)\n"
 "\n"
 "Salida:\n"
 "  -j, --json               el informe en JSON por la salida estándar\n"
@@ -126,10 +146,14 @@ usage(FILE *f)
 "  -V, --version            muestra la versión y termina\n"
 "\n"
 "Ejemplos:\n"
-"  inventario-stress -c 16 -d 30 --mix obtener=80,actualizar=20\n"
-"  inventario-stress --verify counter -c 64 -d 10 --retry --dup-rate 0.1\n"
-"  inventario-stress --bench --db-dir /var/lib/inventario --json > bench.json\n"
+"  inventario-stress -c 16 --duration 30 --mix obtener=80,actualizar=20\n"
+"  inventario-stress --verify counter -c 64 --duration 10 --retry --dup-rate 0.1\n"
+"  inventario-stress --bench --db-dir /srv/discos/rapido --json > bench.json\n"
 "  inventario-stress -N 20000 -c 8 --mix obtener=1 --heavy-clients 1\n"
+"  inventario-stress -p 0x40000001 --verify churn    (un servidor de prueba)\n"
+"\n"
+"Entorno: INVENTARIO_PROGRAM e INVENTARIO_HOST dicen dónde está el servicio\n"
+"real (las opciones mandan); TMPDIR, dónde van las carpetas temporales.\n"
 "\n"
 "Estado de salida:\n", CLIENTES_MAX, DURACION_TOPE_S);
 #define SALIDA_USO_LINEA(name, code, text) fprintf(f, "  %d  %s\n", code, text);
@@ -234,7 +258,8 @@ prefijo(struct config *c, const char *s)
 enum {
     O_PROCESSES = 256, O_PREFIX, O_NO_PRELOAD, O_HEAVY_CLIENTS, O_HEAVY_OP,
     O_SEED, O_RETRY, O_DUP_RATE, O_MAX_RETRIES, O_BENCH, O_BENCH_CLIENTS,
-    O_BENCH_SECONDS, O_BENCH_OPS, O_DB_DIR, O_FAIL_ON_ERROR, O_VERBOSE, O_VERIFY
+    O_BENCH_SECONDS, O_BENCH_OPS, O_DB_DIR, O_FAIL_ON_ERROR, O_VERBOSE, O_VERIFY,
+    O_DURATION, O_CONTRA_REAL, O_SERVIDOR, O_CONSERVAR
 };
 
 static const struct option longopts[] = {
@@ -243,7 +268,10 @@ static const struct option longopts[] = {
     { "timeout",       required_argument, NULL, 't' },
     { "clients",       required_argument, NULL, 'c' },
     { "processes",     no_argument,       NULL, O_PROCESSES },
-    { "duration",      required_argument, NULL, 'd' },
+    { "duration",      required_argument, NULL, O_DURATION },
+    { "contra-servicio-real", no_argument, NULL, O_CONTRA_REAL },
+    { "servidor",      required_argument, NULL, O_SERVIDOR },
+    { "conservar",     no_argument,       NULL, O_CONSERVAR },
     { "ops",           required_argument, NULL, 'n' },
     { "products",      required_argument, NULL, 'N' },
     { "mix",           required_argument, NULL, 'm' },
@@ -280,9 +308,20 @@ opcion_carga(struct config *c, int o, const char *arg)
         if (arg[0] == '\0')
             mal_uso("--host vacío");
         c->destino.host = arg;
+        c->externo = true;
         return true;
     case 'p':
         c->destino.programa = (rpcprog_t)entero("--program", arg, 1, 0xFFFFFFFFull);
+        c->externo = true;
+        return true;
+    case O_CONTRA_REAL:
+        c->contra_real = c->externo = true;
+        return true;
+    case O_SERVIDOR:
+        c->servidor_bin = arg;
+        return true;
+    case O_CONSERVAR:
+        c->conservar = true;
         return true;
     case 't':
         c->destino.plazo_s = real("--timeout", arg, 0.01, 3600);
@@ -293,7 +332,7 @@ opcion_carga(struct config *c, int o, const char *arg)
     case O_PROCESSES:
         c->procesos = true;
         return true;
-    case 'd':
+    case O_DURATION:
         c->duracion_s = real("--duration", arg, 0.001, 86400);
         return true;
     case 'n':
@@ -405,18 +444,73 @@ coherencia(struct config *c)
                                                         : 1000;
 }
 
+/* INVENTARIO_PROGRAM if set (checked as --program is), else the alias. */
+static rpcprog_t
+programa_servicio(void)
+{
+    const char *e = getenv("INVENTARIO_PROGRAM");
+
+    if (e != NULL && e[0] != '\0')
+        return (rpcprog_t)entero("INVENTARIO_PROGRAM", e, 1, 0xFFFFFFFFull);
+    return conexion_programa_defecto();
+}
+
+/* Which server, and the guard of the real one. */
+static void
+destino(struct config *c)
+{
+    const char *host = getenv("INVENTARIO_HOST");
+
+    c->programa_servicio = programa_servicio();
+    if (c->servidor_bin != NULL && c->externo)
+        mal_uso("--servidor es del servidor propio: no se combina con --host, "
+                "--program ni --contra-servicio-real");
+    if (!c->externo)
+        return;
+    if (c->db_dir == NULL)
+        c->db_dir = ".";
+    if (c->contra_real && c->destino.host == NULL && host != NULL && host[0] != '\0')
+        c->destino.host = host;
+    if (c->destino.host == NULL)
+        c->destino.host = "localhost";
+    if (c->destino.programa == 0)
+        c->destino.programa = c->programa_servicio;
+    if (!c->contra_real && (c->destino.programa == c->programa_servicio ||
+                            c->destino.programa == INVENTARIO_PROG))
+        mal_uso("el programa %lu es el del servicio de inventario real, y esta "
+                "herramienta crea, cambia y borra productos y deja movimientos en "
+                "su registro.  Para medir o verificar sin tocarlo, no dé --host ni "
+                "--program: arranca un servidor propio sobre una base de datos "
+                "temporal.  Para usar de verdad el servicio, añada "
+                "--contra-servicio-real", (unsigned long)c->destino.programa);
+}
+
+/* The run's prefix, if --prefix did not give one: new for each run, so
+ * that runs on the same server never see each other's products. */
+static void
+prefijo_ejecucion(struct config *c)
+{
+    char etiqueta[16];
+
+    if (c->prefijo[0] != '\0')
+        return;
+    etiqueta_ejecucion(etiqueta, sizeof etiqueta);
+    snprintf(c->prefijo, sizeof c->prefijo, "%s%s-",
+             c->bench ? "b" : c->verificar != VERIF_NINGUNA ? "v" : "st", etiqueta);
+}
+
 void
 config_parse(struct config *c, int argc, char **argv)
 {
     int o;
 
     config_init(c);
-    while ((o = getopt_long(argc, argv, "H:p:t:c:d:n:N:m:jhV", longopts, NULL)) != -1)
+    while ((o = getopt_long(argc, argv, "H:p:t:c:n:N:m:jhV", longopts, NULL)) != -1)
         if (!opcion_carga(c, o, optarg))
             opcion_resto(c, o, optarg);
     if (optind < argc)
         mal_uso("argumento inesperado: '%s'", argv[optind]);
     coherencia(c);
-    if (c->destino.programa == 0)
-        c->destino.programa = conexion_programa_defecto();
+    destino(c);
+    prefijo_ejecucion(c);
 }

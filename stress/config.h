@@ -45,7 +45,14 @@ struct config {
     size_t          n_bench_clientes;
     double          bench_segundos;
     const char     *bench_ops;      /* scenario list, checked by bench.c */
-    const char     *db_dir;
+    const char     *db_dir;         /* NULL: not given */
+    /* Which server: our own (none of --host, --program and
+     * --contra-servicio-real given) or the one those name. */
+    bool            externo;
+    bool            contra_real;    /* --contra-servicio-real */
+    rpcprog_t       programa_servicio;  /* the real service's number */
+    const char     *servidor_bin;   /* --servidor: our own server's binary */
+    bool            conservar;      /* keep what the run created */
     bool            json;
     bool            fail_on_error;
     uint64_t        semilla;
@@ -53,7 +60,11 @@ struct config {
 };
 
 /* Fills c from argv (after the defaults); exits on --help, --version and
- * misuse.  Resolves the default program number (getrpcbyname). */
+ * misuse.  Resolves the real service's program number (INVENTARIO_PROGRAM,
+ * else getrpcbyname, else the contract's) and refuses, as misuse, a run
+ * against it without --contra-servicio-real.  Gives the run its prefix
+ * when --prefix was not given: "st<tag>-" for load, "b<tag>-" for the
+ * benchmark, "v<tag>-" for a verification, <tag> new for each run. */
 void config_parse(struct config *c, int argc, char **argv);
 
 /* The verification mode's name as --verify spells it. */

@@ -13,32 +13,33 @@ ms(uint64_t ns)
 bool
 informe_init(struct informe *inf, const struct config *c, const char *modo)
 {
-    char mezcla[512];
-    json_t *cfg;
-
     memset(inf, 0, sizeof *inf);
     inf->json = c->json;
     inf->verboso = c->verboso;
     if (!inf->json)
         return true;
-    mezcla_texto(&c->mezcla, mezcla, sizeof mezcla);
-    cfg = json_pack("{s:s, s:I, s:f, s:i, s:b, s:f, s:I, s:i, s:s, s:s, s:i, s:s}",
-                    "host", c->destino.host,
-                    "programa", (json_int_t)c->destino.programa,
-                    "timeout_s", c->destino.plazo_s,
-                    "clientes", (int)c->clientes,
-                    "procesos", c->procesos,
-                    "duracion_s", c->duracion_s,
-                    "ops", (json_int_t)c->ops,
-                    "productos", (int)c->productos,
-                    "mezcla", mezcla,
-                    "verificacion", config_verif_nombre(c->verificar),
-                    "clientes_pesados", (int)c->pesados,
-                    "op_pesada", op_nombre(c->op_pesada));
-    inf->raiz = json_pack("{s:s, s:s, s:s, s:o*}", "herramienta", "inventario-stress",
-                          "version", INVENTARIO_VERSION, "modo", modo,
-                          "config", cfg);
+    inf->raiz = json_pack("{s:s, s:s, s:s}", "herramienta", "inventario-stress",
+                          "version", INVENTARIO_VERSION, "modo", modo);
     return inf->raiz != NULL;
+}
+
+void
+informe_config(struct informe *inf, const struct config *c)
+{
+    char mezcla[512];
+
+    if (inf->raiz == NULL)
+        return;
+    mezcla_texto(&c->mezcla, mezcla, sizeof mezcla);
+    informe_poner(inf, "config", json_pack(
+        "{s:s, s:I, s:b, s:f, s:i, s:b, s:f, s:I, s:i, s:s, s:s, s:s, s:i, s:s}",
+        "host", c->destino.host, "programa", (json_int_t)c->destino.programa,
+        "servidor_propio", !c->externo, "timeout_s", c->destino.plazo_s,
+        "clientes", (int)c->clientes, "procesos", c->procesos,
+        "duracion_s", c->duracion_s, "ops", (json_int_t)c->ops,
+        "productos", (int)c->productos, "mezcla", mezcla, "prefijo", c->prefijo,
+        "verificacion", config_verif_nombre(c->verificar),
+        "clientes_pesados", (int)c->pesados, "op_pesada", op_nombre(c->op_pesada)));
 }
 
 FILE *

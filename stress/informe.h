@@ -24,8 +24,12 @@ struct informe {
 };
 
 /* Starts the report of a run of mode 'modo' ("carga", "verificacion",
- * "bench") with the settings that shaped it.  False if out of memory. */
+ * "bench").  False if out of memory. */
 bool informe_init(struct informe *inf, const struct config *c, const char *modo);
+
+/* Adds the settings that shaped the run ("config"), once the server is
+ * known; no-op without --json. */
+void informe_config(struct informe *inf, const struct config *c);
 
 /* The text stream for tables, or NULL with --json. */
 FILE *informe_texto(const struct informe *inf);

@@ -2,12 +2,16 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "bench.h"
 #include "carga.h"
 #include "config.h"
 #include "conexion.h"
 #include "informe.h"
+#include "limpieza.h"
 #include "salida.h"
+#include "servidor.h"
 #include "trabajo.h"
 #include "util.h"
 #include "verificar.h"
@@ -33,21 +37,15 @@ alcanzable(const struct config *c)
 static int
 ejecutar(struct config *c, struct informe *inf)
 {
-    char etiqueta[16];
     int rc;
 
     if ((rc = alcanzable(c)) != SALIDA_OK)
         return rc;
     if (c->bench)
         return bench_modo(c, inf);
-    if (c->verificar == VERIF_NINGUNA)
-        return carga_modo(c, inf);
-    /* Each verification gets ids no earlier run has used. */
-    if (c->prefijo[0] == '\0') {
-        etiqueta_ejecucion(etiqueta, sizeof etiqueta);
-        snprintf(c->prefijo, sizeof c->prefijo, "v%s-", etiqueta);
-    }
     switch (c->verificar) {
+    case VERIF_NINGUNA:
+        return carga_modo(c, inf);
     case VERIF_DISJUNTO:
         return verif_disjunto(c, inf);
     case VERIF_CHURN:
@@ -57,22 +55,106 @@ ejecutar(struct config *c, struct informe *inf)
     }
 }
 
+/* Without --host, --program or --contra-servicio-real: our own server, and
+ * the run's target becomes it. */
+static int
+arrancar_propio(struct config *c, struct servidor_propio *s, struct informe *inf)
+{
+    char err[1536];
+
+    if (c->externo)
+        return SALIDA_OK;
+    if (!servidor_arrancar(s, c->servidor_bin, c->db_dir, 30.0, err, sizeof err)) {
+        fprintf(stderr, "inventario-stress: %s\n", err);
+        return SALIDA_LOCAL;
+    }
+    c->destino.host = "127.0.0.1";
+    c->destino.programa = s->programa;
+    if (c->db_dir == NULL)
+        c->db_dir = s->dir;     /* the disk probe beside the store */
+    informe_nota(inf, "servidor propio: %s, programa %lu (0x%lX), base de datos %s",
+                 s->binario, (unsigned long)s->programa, (unsigned long)s->programa,
+                 s->db);
+    return SALIDA_OK;
+}
+
+/* What the run leaves behind: against another server, the products of its
+ * prefix are deleted (unless --conservar); our own server is stopped and
+ * its folder deleted (unless --conservar).  Returns rc, or a worse status
+ * if this went wrong. */
+static int
+terminar(const struct config *c, struct servidor_propio *s, struct informe *inf,
+         int rc)
+{
+    FILE *f = informe_texto(inf);
+    uint64_t borrados = 0;
+    char err[1536];
+    int lrc = SALIDA_OK;
+    bool parado = true;
+
+    if (c->externo && !c->conservar && rc != SALIDA_INALCANZABLE && rc != SALIDA_USO) {
+        lrc = limpieza_prefijo(&c->destino, c->prefijo, inf, &borrados);
+        if (f != NULL)
+            fprintf(f, "\nLimpieza: %llu %s con el prefijo %s %s%s.\n",
+                    (unsigned long long)borrados,
+                    borrados == 1 ? "producto" : "productos", c->prefijo,
+                    borrados == 1 ? "eliminado" : "eliminados",
+                    lrc == SALIDA_OK ? "" : " (incompleta: quedan algunos)");
+    } else if (c->externo && f != NULL) {
+        fprintf(f, "\nSe conservan los productos con el prefijo %s (--conservar).\n",
+                c->prefijo);
+    }
+    if (!c->externo) {
+        parado = servidor_parar(s, c->conservar, err, sizeof err);
+        if (!parado)
+            fprintf(stderr, "inventario-stress: %s\n", err);
+        if (f != NULL && parado && !c->conservar)
+            fprintf(f, "\nServidor propio (programa %lu) parado; su base de datos "
+                    "temporal, borrada.\n", (unsigned long)s->programa);
+        if (c->conservar)
+            fprintf(stderr, "inventario-stress: se conserva la carpeta del servidor "
+                    "propio: %s (base de datos inventario.db, registro "
+                    "servidor.log)\n", s->dir);
+    }
+    informe_poner(inf, "servidor", json_pack(
+        "{s:b, s:s, s:I, s:s?, s:b}", "propio", !c->externo, "host", c->destino.host,
+        "programa", (json_int_t)c->destino.programa,
+        "carpeta_conservada", !c->externo && c->conservar ? s->dir : NULL,
+        "parado_bien", parado));
+    informe_poner(inf, "limpieza", json_pack(
+        "{s:s, s:b, s:I}", "prefijo", c->prefijo, "conservados", c->conservar,
+        "borrados", (json_int_t)borrados));
+    if (lrc != SALIDA_OK && (rc == SALIDA_OK || rc == SALIDA_INTERRUMPIDA))
+        rc = lrc;
+    /* Our own server failing to stop cleanly is a finding: a load that
+     * crashed it, or a shutdown that lost its way. */
+    if (!parado && rc == SALIDA_OK)
+        rc = SALIDA_LOCAL;
+    return rc;
+}
+
 int
 main(int argc, char **argv)
 {
+    struct servidor_propio propio;
     struct config c;
     struct informe inf;
     int rc;
 
     config_parse(&c, argc, argv);
     trabajo_senales();
+    memset(&propio, 0, sizeof propio);
     if (!informe_init(&inf, &c, c.bench ? "bench"
                                 : c.verificar != VERIF_NINGUNA ? "verificacion"
                                                                : "carga")) {
         fprintf(stderr, "inventario-stress: sin memoria para el informe\n");
         return SALIDA_LOCAL;
     }
-    rc = ejecutar(&c, &inf);
+    if ((rc = arrancar_propio(&c, &propio, &inf)) == SALIDA_OK) {
+        informe_config(&inf, &c);
+        rc = ejecutar(&c, &inf);
+        rc = terminar(&c, &propio, &inf, rc);
+    }
     if (conexion_vivas() != 0) {
         fprintf(stderr, "inventario-stress: error interno: %u conexiones sin "
                 "cerrar\n", conexion_vivas());

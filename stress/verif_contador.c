@@ -435,7 +435,7 @@ static void
 ct_cuentas(struct ct_final *f, const int32_t *final)
 {
     struct contador *ct = f->ct;
-    char id[VALIDAR_ID_MAX + 1], motivo[CT_TEXTO_MAX];
+    char id[VALIDAR_ID_MAX + 1], motivo[CT_TEXTO_MAX], como[64];
     uint64_t confirmados = 0;
 
     for (unsigned i = 0; i < ct->c->clientes; i++)
@@ -457,6 +457,9 @@ ct_cuentas(struct ct_final *f, const int32_t *final)
         const struct tabla_valor *e;
 
         ct_id(id, sizeof id, ct->prefijo, k);
+        snprintf(como, sizeof como, "inicial %d, ajustes %+lld", ct->inicial[k],
+                 (long long)f->aplicado[k]);
+        verif_producto(f->v, id, esperado, final[k], como);
         if (final[k] != esperado)
             verif_violacion(f->v, "%s: stock final %d, y el inicial %d más los "
                             "ajustes aplicados da %lld", id, final[k],
@@ -499,6 +502,7 @@ ct_comprobar(struct contador *ct, struct verif *v)
         goto out;
     ct_cuentas(&f, final);
     verif_dato(v, "productos", ct->k);
+    verif_dato(v, "stock_inicial", CT_STOCK_INICIAL);
     verif_dato(v, "movimientos_leidos", (int64_t)f.movimientos);
     verif_dato(v, "inciertos_aplicados", (int64_t)f.inciertos_aplicados);
 out:

@@ -13,6 +13,40 @@
 
 #define GANCHO_ENV "INVENTARIO_STRESS_ANTES_DE_VERIFICAR"
 
+/* How the text report names each figure of the modes (verif_dato); the
+ * JSON keeps the machine keys. */
+static const struct {
+    const char *clave, *texto;
+} etiquetas[] = {
+    { "ids_por_cliente",        "productos de cada cliente" },
+    { "presentes_esperados",    "productos que debían existir al final" },
+    { "listados",               "productos de la prueba listados al final" },
+    { "ids_compartidos",        "productos compartidos por todos los clientes" },
+    { "escrituras_confirmadas", "escrituras confirmadas (respondieron OK)" },
+    { "lecturas_comprobadas",   "lecturas comprobadas durante la carga" },
+    { "presentes_al_final",     "productos presentes al final" },
+    { "reintentos",             "reintentos de ajustes sin respuesta, con la misma clave" },
+    { "duplicados_enviados",    "ajustes repetidos a propósito con la misma clave "
+                                "(--dup-rate; ninguno debe aplicarse dos veces)" },
+    { "ultimo_seq",             "último movimiento del registro (su número)" },
+    { "ajustes_confirmados",    "ajustes confirmados (respondieron OK)" },
+    { "productos",              "productos compartidos por todos los clientes" },
+    { "stock_inicial",          "stock inicial de cada producto (alto, para que los "
+                                "ajustes negativos nunca lo agoten)" },
+    { "movimientos_leidos",     "movimientos del registro leídos y encadenados" },
+    { "inciertos_aplicados",    "ajustes sin respuesta que el registro muestra "
+                                "aplicados (cuentan en el stock esperado)" },
+};
+
+static const char *
+etiqueta(const char *clave)
+{
+    for (size_t i = 0; i < sizeof etiquetas / sizeof *etiquetas; i++)
+        if (strcmp(etiquetas[i].clave, clave) == 0)
+            return etiquetas[i].texto;
+    return clave;
+}
+
 bool
 verif_init(struct verif *v, const char *modo)
 {
@@ -20,7 +54,8 @@ verif_init(struct verif *v, const char *modo)
     v->modo = modo;
     v->detalles = json_array();
     v->datos = json_object();
-    return v->detalles != NULL && v->datos != NULL;
+    v->productos = json_array();
+    return v->detalles != NULL && v->datos != NULL && v->productos != NULL;
 }
 
 void
@@ -44,6 +79,37 @@ verif_dato(struct verif *v, const char *clave, int64_t valor)
     json_object_set_new(v->datos, clave, json_integer((json_int_t)valor));
 }
 
+void
+verif_producto(struct verif *v, const char *id, int64_t esperado, int64_t final,
+               const char *como)
+{
+    json_array_append_new(v->productos, json_pack("{s:s, s:I, s:I, s:s}", "id", id,
+                                                  "esperado", (json_int_t)esperado,
+                                                  "final", (json_int_t)final,
+                                                  "como", como));
+}
+
+/* The per-product table: what each product should hold and what it holds. */
+static void
+tabla_productos(FILE *f, json_t *productos)
+{
+    size_t i;
+    json_t *p;
+
+    if (json_array_size(productos) == 0)
+        return;
+    fprintf(f, "%-24s %12s %12s  %s\n", "producto", "esperado", "final", "cómo se espera");
+    json_array_foreach(productos, i, p) {
+        json_int_t e = json_integer_value(json_object_get(p, "esperado"));
+        json_int_t r = json_integer_value(json_object_get(p, "final"));
+
+        fprintf(f, "%-24s %12lld %12lld  %s%s\n",
+                json_string_value(json_object_get(p, "id")), (long long)e,
+                (long long)r, json_string_value(json_object_get(p, "como")),
+                e == r ? "" : "  <-- NO COINCIDE");
+    }
+}
+
 int
 verif_fin(struct verif *v, struct informe *inf, int rc)
 {
@@ -55,24 +121,28 @@ verif_fin(struct verif *v, struct informe *inf, int rc)
     if (f != NULL) {
         fprintf(f, "\n== verificación %s: %s ==\n", v->modo,
                 ok ? "CORRECTA" : v->violaciones ? "FALLIDA" : "NO COMPLETADA");
-        fprintf(f, "violaciones: %llu\ninciertas: %llu\n",
+        fprintf(f, "invariantes incumplidos: %llu\n"
+                "llamadas cuyo resultado nunca se supo: %llu\n",
                 (unsigned long long)v->violaciones, (unsigned long long)v->inciertas);
         json_object_foreach(v->datos, k, x)
-            fprintf(f, "%s: %lld\n", k, (long long)json_integer_value(x));
+            fprintf(f, "%s: %lld\n", etiqueta(k), (long long)json_integer_value(x));
+        tabla_productos(f, v->productos);
     }
     if (v->violaciones > 0)
-        fprintf(stderr, "inventario-stress: la verificación %s falló: %llu "
-                "violaciones\n", v->modo, (unsigned long long)v->violaciones);
+        fprintf(stderr, "inventario-stress: la verificación %s falló: %llu %s\n",
+                v->modo, (unsigned long long)v->violaciones,
+                v->violaciones == 1 ? "invariante incumplido" : "invariantes incumplidos");
     else if (!completa)
         fprintf(stderr, "inventario-stress: la verificación %s no se pudo "
                 "completar\n", v->modo);
     informe_poner(inf, "verificacion",
-                  json_pack("{s:s, s:b, s:b, s:I, s:I, s:o*, s:o*}", "modo", v->modo,
-                            "ok", ok, "completada", completa,
+                  json_pack("{s:s, s:b, s:b, s:I, s:I, s:o*, s:o*, s:o*}", "modo",
+                            v->modo, "ok", ok, "completada", completa,
                             "violaciones", (json_int_t)v->violaciones,
                             "inciertas", (json_int_t)v->inciertas,
-                            "detalles", v->detalles, "datos", v->datos));
-    v->detalles = v->datos = NULL;
+                            "detalles", v->detalles, "datos", v->datos,
+                            "productos", v->productos));
+    v->detalles = v->datos = v->productos = NULL;
     return v->violaciones > 0 ? SALIDA_VERIFICACION : rc;
 }
 

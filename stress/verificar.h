@@ -52,6 +52,7 @@ struct verif {
     uint64_t    inciertas;      /* calls whose outcome was never known */
     json_t     *detalles;       /* the first violations, as text */
     json_t     *datos;          /* the mode's own figures */
+    json_t     *productos;      /* expected and final value per product */
 };
 
 bool verif_init(struct verif *v, const char *modo);
@@ -60,6 +61,11 @@ void verif_violacion(struct verif *v, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* A figure of the mode, for the text summary and the JSON. */
 void verif_dato(struct verif *v, const char *clave, int64_t valor);
+/* One product's expected and final value, with how the expectation was
+ * reached ('como', in Spanish); shown as a table, marked where they differ
+ * (the mode also reports that as a violation). */
+void verif_producto(struct verif *v, const char *id, int64_t esperado, int64_t final,
+                    const char *como);
 /* Prints the summary, adds "verificacion" to the JSON and frees v.  'rc'
  * is how the run and the final check went (SALIDA_OK if the check was
  * completed).  Returns SALIDA_VERIFICACION if anything was violated (a

@@ -78,10 +78,12 @@ class Json(unittest.TestCase):
         self.operaciones(d["resultado"]["operaciones"])
         v = d["verificacion"]
         self.assertEqual(set(v), {"modo", "ok", "completada", "violaciones",
-                                  "inciertas", "detalles", "datos"})
+                                  "inciertas", "detalles", "datos", "productos"})
         self.assertEqual(v["modo"], "churn")
 
     def test_bench(self):
+        with self.srv.client(1) as c:
+            _, antes = c.listar()
         with tempfile.TemporaryDirectory() as dir:
             r = run(self.srv, "--json", "--bench", "--bench-clients", "1,2",
                     "--bench-seconds", "0.3", "--products", 50, "--db-dir", dir,
@@ -112,9 +114,12 @@ class Json(unittest.TestCase):
             else:
                 self.assertIsNone(f["x_disco"])
         # Nothing the benchmark created is left behind.
+        self.assertTrue(d["config"]["prefijo"].startswith("b"))
+        self.assertEqual(d["limpieza"]["prefijo"], d["config"]["prefijo"])
+        self.assertGreaterEqual(d["limpieza"]["borrados"], 50)
         with self.srv.client(1) as c:
-            _, prods = c.listar()
-        self.assertFalse([p for p in prods if p[0].startswith("st-n")])
+            _, despues = c.listar()
+        self.assertEqual(despues, antes)
 
 
 class Rechazos(unittest.TestCase):

@@ -22,7 +22,8 @@ class Opciones(unittest.TestCase):
         for word in ("--clients", "--processes", "--duration", "--ops", "--products",
                      "--mix", "--verify", "--retry", "--dup-rate", "--bench",
                      "--bench-clients", "--db-dir", "--json", "--heavy-clients",
-                     "--program", "--host", "--timeout", "Estado de salida"):
+                     "--program", "--host", "--timeout", "--contra-servicio-real",
+                     "--conservar", "--servidor", "Estado de salida"):
             self.assertIn(word, r.stdout)
         for code in range(7):
             self.assertRegex(r.stdout, r"\n  %d  " % code)
@@ -37,7 +38,9 @@ class Opciones(unittest.TestCase):
         for args in (["--clients", "0"], ["--mix", "obtener=x"], ["--mix", "volar=1"],
                      ["--verify", "nada"], ["--retry"], ["--bench", "--verify", "churn"],
                      ["--program", "0"], ["--duration", "-1"], ["--prefix", " x"],
-                     ["--bench-ops", "null,correr"], ["sobra"], ["--no-such-option"]):
+                     ["--bench-ops", "null,correr"], ["sobra"], ["--no-such-option"],
+                     # -d is the server's --db: the duration has no letter.
+                     ["-d", "3"]):
             r = run(None, *args)
             self.assertEqual(r.returncode, st.USO, "%s: %s" % (args, r))
             self.assertIn("inventario-stress --help", r.stderr, args)
