@@ -55,12 +55,12 @@ id_azar(const struct carga_plan *p, struct obrero *w, char *buf)
 }
 
 /* The writes; 'agotado' is set when a fresh-id eliminar has nothing left. */
-static enum res
+static enum resultado
 hacer_escritura(const struct carga_plan *p, struct obrero *w, unsigned i,
                 struct conexion *c, enum op op, bool *agotado)
 {
     char id[ID_LEN], nombre[] = "producto de carga";
-    enum res r;
+    enum resultado r;
 
     switch (op) {
     case OP_AGREGAR:
@@ -68,35 +68,35 @@ hacer_escritura(const struct carga_plan *p, struct obrero *w, unsigned i,
             id_fresco(id, sizeof id, p->prefijo, i, p->creados[i] + w->creados);
         else
             id_azar(p, w, id);
-        r = con_agregar(c, id, nombre, (int32_t)azar_menor(&w->azar, 1000));
+        r = ops_agregar(c, id, nombre, (int32_t)azar_menor(&w->azar, 1000));
         if (r == RES_OK && p->frescos)
             w->creados++;
         return r;
     case OP_ACTUALIZAR:
         id_azar(p, w, id);
-        return con_actualizar(c, id, 1000 + (int32_t)azar_menor(&w->azar, 1000000));
+        return ops_actualizar(c, id, 1000 + (int32_t)azar_menor(&w->azar, 1000000));
     case OP_ELIMINAR:
         if (!p->frescos) {
             id_azar(p, w, id);
-            return con_eliminar(c, id);
+            return ops_eliminar(c, id);
         }
         if (p->borrados[i] + w->borrados >= p->creados[i]) {
             *agotado = true;
             return RES_OK;
         }
         id_fresco(id, sizeof id, p->prefijo, i, p->borrados[i] + w->borrados);
-        r = con_eliminar(c, id);
+        r = ops_eliminar(c, id);
         if (r == RES_OK || r == RES_NO_ENCONTRADO)
             w->borrados++;
         return r;
     default:    /* OP_AJUSTAR */
         id_azar(p, w, id);
-        return con_ajustar(c, id, (int32_t)azar_menor(&w->azar, 11) - 5,
-                           (char *)"stress", (char *)"", NULL);
+        return ops_ajustar_copia(c, id, (int32_t)azar_menor(&w->azar, 11) - 5,
+                           "stress", "", NULL);
     }
 }
 
-static enum res
+static enum resultado
 hacer(const struct carga_plan *p, struct obrero *w, unsigned i, struct conexion *c,
       enum op op, bool *agotado)
 {
@@ -104,29 +104,32 @@ hacer(const struct carga_plan *p, struct obrero *w, unsigned i, struct conexion 
     movimientos_res mr;
     pagina_res pr;
     estado_servidor es;
-    enum res r;
+    lista_res lr;
+    enum resultado r;
 
     switch (op) {
     case OP_NULL:
-        return con_null(c);
+        return ops_null(c);
     case OP_OBTENER:
         id_azar(p, w, id);
-        return con_obtener(c, id, NULL, NULL, 0);
+        return ops_obtener_copia(c, id, NULL, NULL, 0);
     case OP_LISTAR:
-        return con_listar(c, NULL);
+        r = ops_listar_productos(c, &lr);
+        ops_lista_res_liberar(&lr);
+        return r;
     case OP_MOVIMIENTOS:
         id_azar(p, w, id);
-        r = con_movimientos(c, 0, id, 100, &mr);
-        conexion_liberar(XDRPROC(xdr_movimientos_res), &mr);
+        r = ops_movimientos(c, 0, id, 100, &mr);
+        ops_movimientos_liberar(&mr);
         return r;
     case OP_PAGINA:
         id_azar(p, w, id);
-        r = con_pagina(c, id, 100, &pr);
-        conexion_liberar(XDRPROC(xdr_pagina_res), &pr);
+        r = ops_listar_pagina(c, id, 100, &pr);
+        ops_pagina_liberar(&pr);
         return r;
     case OP_ESTADO:
-        r = con_estado(c, &es);
-        conexion_liberar(XDRPROC(xdr_estado_servidor), &es);
+        r = ops_estado(c, &es);
+        ops_estado_liberar(&es);
         return r;
     default:
         return hacer_escritura(p, w, i, c, op, agotado);
@@ -149,7 +152,7 @@ bucle(const struct carga *k, struct obrero *w, unsigned i, struct conexion *c,
         enum op op = mezcla_elegir(m, &w->azar);
         bool agotado = false;
         uint64_t t = reloj_ns();
-        enum res r;
+        enum resultado r;
 
         if (t >= fin)
             break;
@@ -158,7 +161,7 @@ bucle(const struct carga *k, struct obrero *w, unsigned i, struct conexion *c,
             break;
         estad_anotar(&w->e, op, r, reloj_ns() - t);
         hechas++;
-        if (!res_respondida(r))
+        if (!resultado_de_servidor(r))
             dormir_ns(PAUSA_FALLO_NS);
     }
     w->e.t1 = reloj_ns();
@@ -173,7 +176,7 @@ correr(void *ctx, unsigned i)
     const struct carga_plan *p = k->p;
     struct obrero *w = &k->o[i];
     struct mezcla una;
-    struct conexion c;
+    struct conexion *c;
     const struct mezcla *m = &p->mezcla;
     bool ok;
 
@@ -181,13 +184,12 @@ correr(void *ctx, unsigned i)
         mezcla_una(&una, p->op_pesada);
         m = &una;
     }
-    conexion_init(&c, p->d, mezcla_version(m));
-    ok = conexion_abrir(&c) == RES_OK;
-    if (!ok)
-        fprintf(stderr, "inventario-stress: cliente %u: %s\n", i, c.error);
+    ok = (c = destino_conexion(p->d)) != NULL && conexion_conectar(c) == RES_OK;
+    if (!ok && c != NULL)
+        fprintf(stderr, "inventario-stress: cliente %u: %s\n", i, conexion_error(c));
     if (trabajo_listo(ok))
-        bucle(k, w, i, &c, m);
-    conexion_cerrar(&c);
+        bucle(k, w, i, c, m);
+    conexion_liberar(c);
     w->rc = ok ? SALIDA_OK : SALIDA_INALCANZABLE;
     return w->rc;
 }
@@ -266,34 +268,33 @@ precargar_uno(void *ctx, unsigned i)
 {
     struct precarga *pc = ctx;
     char id[ID_LEN], nombre[] = "producto de carga";
-    struct conexion c;
+    struct conexion *c;
     bool ok;
 
-    conexion_init(&c, pc->d, 1);
-    ok = conexion_abrir(&c) == RES_OK;
-    if (!ok)
-        fprintf(stderr, "inventario-stress: precarga: %s\n", c.error);
+    ok = (c = destino_conexion(pc->d)) != NULL && conexion_conectar(c) == RES_OK;
+    if (!ok && c != NULL)
+        fprintf(stderr, "inventario-stress: precarga: %s\n", conexion_error(c));
     if (!trabajo_listo(ok))
         goto out;
     for (unsigned k = i; k < pc->n && !trabajo_parar(); k += pc->m) {
-        enum res r = RES_RPC;
+        enum resultado r = RES_PROTOCOLO;
 
         carga_id(id, sizeof id, pc->prefijo, k);
         /* Retrying an agregar is safe: a repeat answers YA_EXISTE. */
         for (int t = 0; t < PRECARGA_INTENTOS; t++)
-            if (!res_incierto(r = con_agregar(&c, id, nombre, CARGA_STOCK_INICIAL)))
+            if (!resultado_incierto(r = ops_agregar(c, id, nombre, CARGA_STOCK_INICIAL)))
                 break;
         if (r == RES_OK)
             pc->nuevos[i]++;
         else if (r != RES_YA_EXISTE && pc->fallos[i]++ == 0)
             fprintf(stderr, "inventario-stress: precarga de %s: %s%s%s\n", id,
-                    res_nombre(r), res_incierto(r) ? ": " : "",
-                    res_incierto(r) ? c.error : "");
+                    resultado_codigo(r), resultado_incierto(r) ? ": " : "",
+                    resultado_incierto(r) ? conexion_error(c) : "");
         if (pc->fallos[i] > 10)
             break;
     }
 out:
-    conexion_cerrar(&c);
+    conexion_liberar(c);
     return ok ? SALIDA_OK : SALIDA_INALCANZABLE;
 }
 

@@ -12,10 +12,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "conexion.h"
+#include "destino.h"
 #include "estad.h"
 #include "informe.h"
-#include "operaciones.h"
+#include "mezcla.h"
 
 /* Stock of every preloaded product: high enough that random adjustments
  * rarely reach zero. */

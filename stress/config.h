@@ -12,8 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "conexion.h"
-#include "operaciones.h"
+#include "destino.h"
+#include "mezcla.h"
 
 enum verif_modo { VERIF_NINGUNA, VERIF_DISJUNTO, VERIF_CHURN, VERIF_CONTADOR };
 

@@ -12,7 +12,7 @@ estad_init(struct estad *e)
 }
 
 void
-estad_anotar(struct estad *e, enum op o, enum res r, uint64_t ns)
+estad_anotar(struct estad *e, enum op o, enum resultado r, uint64_t ns)
 {
     histo_anotar(&e->op[o].h, ns);
     e->op[o].res[r]++;
@@ -23,7 +23,7 @@ estad_sumar(struct estad *dst, const struct estad *src)
 {
     for (unsigned i = 0; i < OP_N; i++) {
         histo_sumar(&dst->op[i].h, &src->op[i].h);
-        for (unsigned r = 0; r < RES_N; r++)
+        for (unsigned r = 0; r < RES_CUANTOS; r++)
             dst->op[i].res[r] += src->op[i].res[r];
     }
     if (src->t1 == 0)
@@ -44,15 +44,25 @@ estad_total(const struct estad *e)
     return n;
 }
 
+/* Outcomes our own calls never expect: a failure at the RPC level, or
+ * INVALIDO or ERROR_INTERNO.  YA_EXISTE, NO_ENCONTRADO and
+ * STOCK_INSUFICIENTE are the contract's answers to a random mix. */
+static bool
+estad_es_error(enum resultado r)
+{
+    return r != RES_OK && r != RES_YA_EXISTE && r != RES_NO_ENCONTRADO &&
+           r != RES_STOCK_INSUFICIENTE;
+}
+
 uint64_t
 estad_errores(const struct estad *e)
 {
     uint64_t n = 0;
 
     for (unsigned i = 0; i < OP_N; i++)
-        n += e->op[i].res[RES_INVALIDO] + e->op[i].res[RES_ERROR_INTERNO] +
-             e->op[i].res[RES_RECHAZADA] + e->op[i].res[RES_TIMEOUT] +
-             e->op[i].res[RES_CONEXION] + e->op[i].res[RES_RPC];
+        for (unsigned r = 0; r < RES_CUANTOS; r++)
+            if (estad_es_error((enum resultado)r))
+                n += e->op[i].res[r];
     return n;
 }
 

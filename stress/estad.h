@@ -10,11 +10,12 @@
 #include <stdint.h>
 
 #include "histo.h"
-#include "operaciones.h"
+#include "mezcla.h"
+#include "resultado.h"
 
 struct estad_op {
     struct histo h;                 /* latency of every call, failed ones too */
-    uint64_t     res[RES_N];        /* how the calls ended */
+    uint64_t     res[RES_CUANTOS];  /* how the calls ended */
 };
 
 struct estad {
@@ -23,7 +24,7 @@ struct estad {
 };
 
 void estad_init(struct estad *e);
-void estad_anotar(struct estad *e, enum op o, enum res r, uint64_t ns);
+void estad_anotar(struct estad *e, enum op o, enum resultado r, uint64_t ns);
 /* dst += src; the window becomes the union of both. */
 void estad_sumar(struct estad *dst, const struct estad *src);
 /* Calls of every operation, and those among them that failed at the RPC

@@ -57,9 +57,9 @@ fila(FILE *f, enum op o, const struct estad_op *eo, double seg)
             (unsigned long long)h->n, seg > 0 ? (double)h->n / seg : 0.0,
             ms(histo_percentil(h, 0.50)), ms(histo_percentil(h, 0.95)),
             ms(histo_percentil(h, 0.99)), ms(h->max));
-    for (unsigned r = 0; r < RES_N; r++)
+    for (unsigned r = 0; r < RES_CUANTOS; r++)
         if (eo->res[r] > 0)
-            fprintf(f, " %s=%llu", res_nombre((enum res)r),
+            fprintf(f, " %s=%llu", resultado_codigo((enum resultado)r),
                     (unsigned long long)eo->res[r]);
     fputc('\n', f);
 }
@@ -91,8 +91,8 @@ op_json(enum op o, const struct estad_op *eo, double seg)
     const struct histo *h = &eo->h;
     json_t *estados = json_object();
 
-    for (unsigned r = 0; r < RES_N && estados != NULL; r++)
-        json_object_set_new(estados, res_nombre((enum res)r),
+    for (unsigned r = 0; r < RES_CUANTOS && estados != NULL; r++)
+        json_object_set_new(estados, resultado_codigo((enum resultado)r),
                             json_integer((json_int_t)eo->res[r]));
     return json_pack("{s:s, s:I, s:f, s:{s:f, s:f, s:f, s:f, s:f}, s:o*}",
                      "op", op_nombre(o), "llamadas", (json_int_t)h->n,

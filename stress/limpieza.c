@@ -54,30 +54,30 @@ static int
 borrar_uno(void *ctx, unsigned i)
 {
     struct limpieza *l = ctx;
-    struct conexion c;
+    struct conexion *c;
     bool ok;
 
-    conexion_init(&c, l->d, 1);
-    ok = conexion_abrir(&c) == RES_OK;
-    if (!ok)
-        fprintf(stderr, "inventario-stress: limpieza: %s\n", c.error);
+    ok = (c = destino_conexion(l->d)) != NULL && conexion_conectar(c) == RES_OK;
+    if (!ok && c != NULL)
+        fprintf(stderr, "inventario-stress: limpieza: %s\n", conexion_error(c));
     if (!trabajo_listo(ok))
         goto out;
     for (size_t k = i; k < l->ids.n; k += l->m) {
-        enum res r = RES_RPC;
+        enum resultado r = RES_PROTOCOLO;
 
         for (int t = 0; t < LIMPIEZA_INTENTOS; t++)
-            if (!res_incierto(r = con_eliminar(&c, l->ids.v[k])))
+            if (!resultado_incierto(r = ops_eliminar(c, l->ids.v[k])))
                 break;
         if (r == RES_OK)
             l->borrados[i]++;
         else if (r != RES_NO_ENCONTRADO && l->fallos[i]++ == 0)
             fprintf(stderr, "inventario-stress: limpieza: no se pudo eliminar %s: "
-                    "%s%s%s\n", l->ids.v[k], res_nombre(r),
-                    res_incierto(r) ? ": " : "", res_incierto(r) ? c.error : "");
+                    "%s%s%s\n", l->ids.v[k], resultado_codigo(r),
+                    resultado_incierto(r) ? ": " : "",
+                    resultado_incierto(r) ? conexion_error(c) : "");
     }
 out:
-    conexion_cerrar(&c);
+    conexion_liberar(c);
     return ok ? SALIDA_OK : SALIDA_INALCANZABLE;
 }
 
@@ -87,18 +87,21 @@ limpieza_prefijo(const struct destino *d, const char *prefijo,
 {
     struct limpieza l = { .d = d };
     struct trabajo_ops ops = { borrar_uno, NULL, NULL, d->plazo_s * 2 + 10 };
-    struct conexion c;
+    struct conexion *c;
     uint64_t fallos = 0, t0 = reloj_ns();
-    enum res r;
-    int rc;
+    enum resultado r;
+    int rc = SALIDA_LOCAL;
 
     *borrados = 0;
-    conexion_init(&c, d, 2);
-    r = verif_listar_prefijo(&c, prefijo, anotar, &l.ids);
-    conexion_cerrar(&c);
-    if (r != RES_OK) {
+    if ((c = destino_conexion(d)) == NULL)
+        goto out;
+    r = verif_listar_prefijo(c, prefijo, anotar, &l.ids);
+    if (r != RES_OK)
         fprintf(stderr, "inventario-stress: limpieza: no se pudieron listar los "
-                "productos %s*: %s %s\n", prefijo, res_nombre(r), c.error);
+                "productos %s*: %s %s\n", prefijo, resultado_codigo(r),
+                conexion_error(c));
+    conexion_liberar(c);
+    if (r != RES_OK) {
         rc = SALIDA_INALCANZABLE;
         goto out;
     }

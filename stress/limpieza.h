@@ -13,7 +13,7 @@
 
 #include <stdint.h>
 
-#include "conexion.h"
+#include "destino.h"
 #include "informe.h"
 
 /* Deletes every product of the prefix; *borrados is how many went.

@@ -7,7 +7,7 @@
 #include "bench.h"
 #include "carga.h"
 #include "config.h"
-#include "conexion.h"
+#include "destino.h"
 #include "informe.h"
 #include "limpieza.h"
 #include "salida.h"
@@ -21,17 +21,20 @@
 static int
 alcanzable(const struct config *c)
 {
-    struct conexion con;
-    enum res r;
+    struct conexion *con = destino_conexion(&c->destino);
+    enum resultado r;
+    int rc = SALIDA_OK;
 
-    conexion_init(&con, &c->destino, 1);
-    r = con_null(&con);
-    conexion_cerrar(&con);
-    if (r == RES_OK)
-        return SALIDA_OK;
-    fprintf(stderr, "inventario-stress: el servidor no responde en %s, programa %lu: "
-            "%s\n", c->destino.host, (unsigned long)c->destino.programa, con.error);
-    return SALIDA_INALCANZABLE;
+    if (con == NULL)
+        return SALIDA_LOCAL;
+    if ((r = ops_null(con)) != RES_OK) {
+        fprintf(stderr, "inventario-stress: el servidor no responde en %s, programa "
+                "%lu: %s\n", c->destino.host, c->destino.programa,
+                conexion_error(con));
+        rc = SALIDA_INALCANZABLE;
+    }
+    conexion_liberar(con);
+    return rc;
 }
 
 static int
@@ -155,9 +158,9 @@ main(int argc, char **argv)
         rc = ejecutar(&c, &inf);
         rc = terminar(&c, &propio, &inf, rc);
     }
-    if (conexion_vivas() != 0) {
+    if (conexion_abiertas() != 0) {
         fprintf(stderr, "inventario-stress: error interno: %u conexiones sin "
-                "cerrar\n", conexion_vivas());
+                "cerrar\n", conexion_abiertas());
         if (rc == SALIDA_OK)
             rc = SALIDA_LOCAL;
     }

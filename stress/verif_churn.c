@@ -39,7 +39,7 @@ struct ch_op {
     uint32_t k;
     int32_t  valor;     /* written, or read (-1: read NO_ENCONTRADO) */
     uint8_t  op;        /* enum op */
-    uint8_t  res;       /* enum res */
+    uint8_t  res;       /* enum resultado */
 };
 
 struct ch_cliente {
@@ -69,7 +69,7 @@ ch_paso(struct churn *ch, struct ch_cliente *cl, unsigned i, struct conexion *c)
 {
     char id[VALIDAR_ID_MAX + 1], nombre[] = "churn";
     struct ch_op *o;
-    enum res r;
+    enum resultado r;
     int32_t leido = -1;
 
     if (cl->log.n >= CH_BASE || (o = verif_registro_nuevo(&cl->log)) == NULL)
@@ -81,17 +81,17 @@ ch_paso(struct churn *ch, struct ch_cliente *cl, unsigned i, struct conexion *c)
     o->t0 = reloj_ns();
     switch (o->op) {
     case OP_AGREGAR:
-        r = con_agregar(c, id, nombre, o->valor);
+        r = ops_agregar(c, id, nombre, o->valor);
         break;
     case OP_ACTUALIZAR:
-        r = con_actualizar(c, id, o->valor);
+        r = ops_actualizar(c, id, o->valor);
         break;
     case OP_ELIMINAR:
-        r = con_eliminar(c, id);
+        r = ops_eliminar(c, id);
         break;
     default:
         o->op = OP_OBTENER;
-        r = con_obtener(c, id, &leido, NULL, 0);
+        r = ops_obtener_copia(c, id, &leido, NULL, 0);
         o->valor = r == RES_OK ? leido : -1;
         break;
     }
@@ -107,21 +107,22 @@ ch_correr(void *ctx, unsigned i)
     struct churn *ch = ctx;
     struct ch_cliente *cl = &ch->cl[i];
     struct verif_ritmo ritmo;
-    struct conexion c;
+    struct conexion *c = NULL;
     bool ok;
 
-    conexion_init(&c, &ch->c->destino, 1);
-    if (!(ok = conexion_abrir(&c) == RES_OK))
-        fprintf(stderr, "inventario-stress: cliente %u: %s\n", i, c.error);
+    ok = (c = destino_conexion(&ch->c->destino)) != NULL &&
+         conexion_conectar(c) == RES_OK;
+    if (!ok && c != NULL)
+        fprintf(stderr, "inventario-stress: cliente %u: %s\n", i, conexion_error(c));
     if (!trabajo_listo(ok))
         goto out;
     verif_ritmo_init(&ritmo, ch->c, i, ch->c->clientes);
     cl->e.t0 = reloj_ns();
-    while (verif_ritmo_sigue(&ritmo) && ch_paso(ch, cl, i, &c))
+    while (verif_ritmo_sigue(&ritmo) && ch_paso(ch, cl, i, c))
         ;
     cl->e.t1 = reloj_ns();
 out:
-    conexion_cerrar(&c);
+    conexion_liberar(c);
     return cl->rc = ok ? SALIDA_OK : SALIDA_INALCANZABLE;
 }
 
@@ -206,7 +207,7 @@ ch_candidata(const struct ch_final *f, const struct ch_op *o)
 {
     if (!ch_escritura(o))
         return false;
-    if (res_incierto((enum res)o->res))
+    if (resultado_incierto((enum resultado)o->res))
         return true;
     return o->res == RES_OK && o->t1 >= f->ultimo_inicio[o->k];
 }
@@ -231,7 +232,7 @@ ch_lecturas(struct ch_final *f, uint64_t *comprobadas)
         (*comprobadas)++;
         w = ch_autor(f->ch, o->valor);
         if (w == NULL || w->k != o->k || w->t0 > o->t1 ||
-            !(w->res == RES_OK || res_incierto((enum res)w->res))) {
+            !(w->res == RES_OK || resultado_incierto((enum resultado)w->res))) {
             ch_id(id, sizeof id, f->ch->prefijo, o->k);
             verif_violacion(f->v, "%s: una lectura devolvió stock %d, que ninguna "
                             "escritura iniciada antes produjo", id, o->valor);
@@ -262,7 +263,7 @@ ch_estado_final(struct ch_final *f)
             verif_violacion(f->v, "%s: stock %d, de un %s (%s) que no pudo ser la "
                             "última operación: otra confirmada empezó después de "
                             "que terminara", id, f->final[k], op_nombre((enum op)w->op),
-                            res_nombre((enum res)w->res));
+                            resultado_codigo((enum resultado)w->res));
     }
 }
 
@@ -273,20 +274,22 @@ ch_comprobar(struct churn *ch, struct verif *v)
                           xcalloc(ch->s, sizeof(int32_t), "la verificación"),
                           xcalloc(ch->s, sizeof(bool), "la verificación"), 0 };
     uint64_t confirmadas = 0, lecturas = 0, presentes = 0;
-    struct conexion c;
-    enum res r;
+    struct conexion *c = NULL;
+    enum resultado r;
     int rc = SALIDA_LOCAL;
 
     if (f.ultimo_inicio == NULL || f.final == NULL || f.baja_candidata == NULL)
         goto out;
     for (unsigned k = 0; k < ch->s; k++)
         f.final[k] = -1;
-    conexion_init(&c, &ch->c->destino, 2);
-    r = verif_listar_prefijo(&c, ch->prefijo, ch_visitar, &f);
-    conexion_cerrar(&c);
-    if (r != RES_OK) {
+    if ((c = destino_conexion(&ch->c->destino)) == NULL)
+        goto out;
+    r = verif_listar_prefijo(c, ch->prefijo, ch_visitar, &f);
+    if (r != RES_OK)
         fprintf(stderr, "inventario-stress: no se pudo leer el estado final: %s %s\n",
-                res_nombre(r), c.error);
+                resultado_codigo(r), conexion_error(c));
+    conexion_liberar(c);
+    if (r != RES_OK) {
         rc = SALIDA_INALCANZABLE;
         goto out;
     }
@@ -344,7 +347,7 @@ verif_churn(const struct config *c, struct informe *inf)
     for (unsigned i = 0; i < c->clientes; i++) {
         estad_sumar(total, &ch.cl[i].e);
         for (size_t k = 0; k < ch.cl[i].log.n; k++)
-            v.inciertas += res_incierto((enum res)((struct ch_op *)ch.cl[i].log.v)[k].res);
+            v.inciertas += resultado_incierto((enum resultado)((struct ch_op *)ch.cl[i].log.v)[k].res);
     }
     verif_informe_carga(inf, "churn", c->clientes, total);
     if (rc == SALIDA_OK) {

@@ -44,7 +44,7 @@ struct ct_op {
     int32_t  delta;
     int32_t  stock;         /* the stock the OK answer carried */
     uint32_t k;
-    uint8_t  res;           /* enum res, after any retries */
+    uint8_t  res;           /* enum resultado, after any retries */
     uint8_t  visto;         /* times found in the log */
 };
 
@@ -90,12 +90,12 @@ ct_motivo(char *buf, size_t len, const char *prefijo, unsigned cli, size_t n)
 }
 
 /* One AJUSTAR_STOCK, timed. */
-static enum res
+static enum resultado
 ct_ajustar(struct ct_cliente *cl, struct conexion *c, char *id, int32_t delta,
            char *motivo, char *clave, int32_t *stock)
 {
     uint64_t t = verif_t0();
-    enum res r = con_ajustar(c, id, delta, motivo, clave, stock);
+    enum resultado r = ops_ajustar_copia(c, id, delta, motivo, clave, stock);
 
     verif_t1(&cl->d.e, OP_AJUSTAR, r, t);
     return r;
@@ -108,7 +108,7 @@ ct_duplicar(struct ct_cliente *cl, struct conexion *c, char *id,
             const struct ct_op *o, char *clave)
 {
     int32_t stock = -1;
-    enum res r;
+    enum resultado r;
 
     /* Every other repeat goes on a new connection, as a retry would. */
     if (cl->d.duplicados++ % 2 == 1)
@@ -117,9 +117,9 @@ ct_duplicar(struct ct_cliente *cl, struct conexion *c, char *id,
     if (r == RES_OK && stock != o->stock)
         verif_nota(&cl->d.notas, "%s: el duplicado de la clave %s respondió stock "
                    "%d y el primero %d", id, clave, stock, o->stock);
-    else if (res_respondida(r) && r != RES_OK)
+    else if (resultado_de_servidor(r) && r != RES_OK)
         verif_nota(&cl->d.notas, "%s: el duplicado de la clave %s respondió %s",
-                   id, clave, res_nombre(r));
+                   id, clave, resultado_codigo(r));
 }
 
 /* One adjustment, retried with its key while unanswered if --retry. */
@@ -129,7 +129,7 @@ ct_paso(struct contador *ct, struct ct_cliente *cl, unsigned i, struct conexion 
     char id[VALIDAR_ID_MAX + 1], motivo[CT_TEXTO_MAX], vacia[] = "";
     const struct config *cf = ct->c;
     struct ct_op *o;
-    enum res r;
+    enum resultado r;
 
     if (cl->log.n >= CT_LOG_MAX || (o = verif_registro_nuevo(&cl->log)) == NULL)
         return false;
@@ -138,7 +138,7 @@ ct_paso(struct contador *ct, struct ct_cliente *cl, unsigned i, struct conexion 
     ct_id(id, sizeof id, ct->prefijo, o->k);
     ct_motivo(motivo, sizeof motivo, ct->prefijo, i, cl->log.n - 1);
     r = ct_ajustar(cl, c, id, o->delta, motivo, ct->claves ? motivo : vacia, &o->stock);
-    for (unsigned t = 0; cf->reintentar && res_incierto(r) && t < cf->max_reintentos; t++) {
+    for (unsigned t = 0; cf->reintentar && resultado_incierto(r) && t < cf->max_reintentos; t++) {
         dormir_ns(50000000ull << (t < 4 ? t : 4));     /* 50 ms .. 0.8 s */
         cl->d.reintentos++;
         r = ct_ajustar(cl, c, id, o->delta, motivo, motivo, &o->stock);
@@ -159,21 +159,22 @@ ct_correr(void *ctx, unsigned i)
     struct contador *ct = ctx;
     struct ct_cliente *cl = &ct->cl[i];
     struct verif_ritmo ritmo;
-    struct conexion c;
+    struct conexion *c = NULL;
     bool ok;
 
-    conexion_init(&c, &ct->c->destino, 2);
-    if (!(ok = conexion_abrir(&c) == RES_OK))
-        fprintf(stderr, "inventario-stress: cliente %u: %s\n", i, c.error);
+    ok = (c = destino_conexion(&ct->c->destino)) != NULL &&
+         conexion_conectar(c) == RES_OK;
+    if (!ok && c != NULL)
+        fprintf(stderr, "inventario-stress: cliente %u: %s\n", i, conexion_error(c));
     if (!trabajo_listo(ok))
         goto out;
     verif_ritmo_init(&ritmo, ct->c, i, ct->c->clientes);
     cl->d.e.t0 = reloj_ns();
-    while (verif_ritmo_sigue(&ritmo) && ct_paso(ct, cl, i, &c))
+    while (verif_ritmo_sigue(&ritmo) && ct_paso(ct, cl, i, c))
         ;
     cl->d.e.t1 = reloj_ns();
 out:
-    conexion_cerrar(&c);
+    conexion_liberar(c);
     return ok ? SALIDA_OK : SALIDA_INALCANZABLE;
 }
 
@@ -199,7 +200,7 @@ ct_cargar(void *ctx, unsigned i, int fd)
 #define CT_LEER(r, call)                                                     \
     do {                                                                     \
         for (int t_ = 0; t_ < VERIF_INTENTOS_LECTURA; t_++) {                \
-            if (!res_incierto((r) = (call)))                                 \
+            if (!resultado_incierto((r) = (call)))                                 \
                 break;                                                       \
             dormir_ns(100000000u);                                           \
         }                                                                    \
@@ -210,15 +211,15 @@ static int
 ct_ultimo_seq(struct conexion *c, uint64_t *seq)
 {
     estado_servidor es;
-    enum res r;
+    enum resultado r;
 
-    CT_LEER(r, con_estado(c, &es));
+    CT_LEER(r, ops_estado(c, &es));
     *seq = es.ultimo_seq;
-    conexion_liberar(XDRPROC(xdr_estado_servidor), &es);
+    ops_estado_liberar(&es);
     if (r == RES_OK)
         return SALIDA_OK;
-    fprintf(stderr, "inventario-stress: ESTADO falló: %s %s\n", res_nombre(r),
-            c->error);
+    fprintf(stderr, "inventario-stress: ESTADO falló: %s %s\n", resultado_codigo(r),
+            conexion_error(c));
     return SALIDA_INALCANZABLE;
 }
 
@@ -228,7 +229,7 @@ static int
 ct_preparar(struct contador *ct, struct conexion *c)
 {
     char id[VALIDAR_ID_MAX + 1], nombre[] = "contador";
-    enum res r;
+    enum resultado r;
     int rc;
 
     if ((rc = ct_ultimo_seq(c, &ct->seq_antes)) != SALIDA_OK)
@@ -236,16 +237,16 @@ ct_preparar(struct contador *ct, struct conexion *c)
     for (unsigned k = 0; k < ct->k; k++) {
         ct_id(id, sizeof id, ct->prefijo, k);
         /* A repeated agregar answers YA_EXISTE: safe to retry. */
-        CT_LEER(r, con_agregar(c, id, nombre, CT_STOCK_INICIAL));
+        CT_LEER(r, ops_agregar(c, id, nombre, CT_STOCK_INICIAL));
         ct->creado[k] = r == RES_OK;
         if (r == RES_OK)
             ct->inicial[k] = CT_STOCK_INICIAL;
         else if (r == RES_YA_EXISTE)
-            CT_LEER(r, con_obtener(c, id, &ct->inicial[k], NULL, 0));
+            CT_LEER(r, ops_obtener_copia(c, id, &ct->inicial[k], NULL, 0));
         if (r != RES_OK) {
             fprintf(stderr, "inventario-stress: no se pudo preparar %s: %s %s\n",
-                    id, res_nombre(r), res_incierto(r) ? c->error : "");
-            return res_incierto(r) ? SALIDA_INALCANZABLE : SALIDA_VERIFICACION;
+                    id, resultado_codigo(r), resultado_incierto(r) ? conexion_error(c) : "");
+            return resultado_incierto(r) ? SALIDA_INALCANZABLE : SALIDA_VERIFICACION;
         }
     }
     return ct_ultimo_seq(c, &ct->seq0);
@@ -343,12 +344,12 @@ ct_mov(struct ct_final *f, const movimiento *m, unsigned k)
         verif_violacion(f->v, "seq %llu: %s cambia %s en %+lld y la llamada era %+d "
                         "sobre otro o el mismo producto", seq, m->motivo, m->id,
                         (long long)m->stock_despues - m->stock_antes, o->delta);
-    if (!(o->res == RES_OK || res_incierto((enum res)o->res)))
+    if (!(o->res == RES_OK || resultado_incierto((enum resultado)o->res)))
         verif_violacion(f->v, "seq %llu: se aplicó %s, que respondió %s", seq,
-                        m->motivo, res_nombre((enum res)o->res));
+                        m->motivo, resultado_codigo((enum resultado)o->res));
     if (++o->visto == 2)
         verif_violacion(f->v, "seq %llu: %s se aplicó dos veces", seq, m->motivo);
-    if (o->visto == 1 && res_incierto((enum res)o->res)) {
+    if (o->visto == 1 && resultado_incierto((enum resultado)o->res)) {
         f->aplicado[k] += o->delta;
         f->inciertos_aplicados++;
     }
@@ -402,14 +403,14 @@ ct_leer_log(struct ct_final *f, struct conexion *c)
     for (;;) {
         movimientos_res mr;
         movimientos_ok *ok = &mr.movimientos_res_u.ok;
-        enum res r;
+        enum resultado r;
         u_int n;
 
-        CT_LEER(r, con_movimientos(c, desde, todos, 1000, &mr));
+        CT_LEER(r, ops_movimientos(c, desde, todos, 1000, &mr));
         if (r != RES_OK) {
-            conexion_liberar(XDRPROC(xdr_movimientos_res), &mr);
+            ops_movimientos_liberar(&mr);
             fprintf(stderr, "inventario-stress: MOVIMIENTOS falló: %s %s\n",
-                    res_nombre(r), c->error);
+                    resultado_codigo(r), conexion_error(c));
             return SALIDA_INALCANZABLE;
         }
         ct_pagina_log(f, ok);
@@ -419,7 +420,7 @@ ct_leer_log(struct ct_final *f, struct conexion *c)
             hasta = ultimo;
         if (n > 0)
             desde = ok->movimientos.movimientos_val[n - 1].seq;
-        conexion_liberar(XDRPROC(xdr_movimientos_res), &mr);
+        ops_movimientos_liberar(&mr);
         if (n == 0 || desde >= hasta)
             break;
     }
@@ -481,16 +482,16 @@ ct_comprobar(struct contador *ct, struct verif *v)
                           xcalloc(ct->k, sizeof(bool), "la verificación"), 0, 0, 0 };
     int32_t *final = xcalloc(ct->k, sizeof *final, "la verificación");
     char id[VALIDAR_ID_MAX + 1];
-    struct conexion c;
+    struct conexion *c = NULL;
     int rc = SALIDA_LOCAL;
-    enum res r = RES_OK;
+    enum resultado r = RES_OK;
 
-    conexion_init(&c, &ct->c->destino, 2);
-    if (f.cadenas == NULL || f.aplicado == NULL || f.alta_vista == NULL || final == NULL)
+    c = destino_conexion(&ct->c->destino);
+    if (c == NULL || f.cadenas == NULL || f.aplicado == NULL || f.alta_vista == NULL || final == NULL)
         goto out;
     for (unsigned k = 0; k < ct->k && r == RES_OK; k++) {
         ct_id(id, sizeof id, ct->prefijo, k);
-        CT_LEER(r, con_obtener(&c, id, &final[k], NULL, 0));
+        CT_LEER(r, ops_obtener_copia(c, id, &final[k], NULL, 0));
         if (r == RES_NO_ENCONTRADO) {
             verif_violacion(v, "%s: ha desaparecido", id);
             final[k] = -1;
@@ -498,7 +499,7 @@ ct_comprobar(struct contador *ct, struct verif *v)
         }
     }
     rc = SALIDA_INALCANZABLE;
-    if (r != RES_OK || (rc = ct_leer_log(&f, &c)) != SALIDA_OK)
+    if (r != RES_OK || (rc = ct_leer_log(&f, c)) != SALIDA_OK)
         goto out;
     ct_cuentas(&f, final);
     verif_dato(v, "productos", ct->k);
@@ -506,7 +507,7 @@ ct_comprobar(struct contador *ct, struct verif *v)
     verif_dato(v, "movimientos_leidos", (int64_t)f.movimientos);
     verif_dato(v, "inciertos_aplicados", (int64_t)f.inciertos_aplicados);
 out:
-    conexion_cerrar(&c);
+    conexion_liberar(c);
     tabla_libre(f.cadenas);
     free(f.aplicado);
     free(f.alta_vista);
@@ -528,7 +529,7 @@ ct_sumar(struct contador *ct, struct verif *v, struct estad *total)
         reintentos += cl->d.reintentos;
         duplicados += cl->d.duplicados;
         for (size_t n = 0; n < cl->log.n; n++)
-            v->inciertas += res_incierto((enum res)((struct ct_op *)cl->log.v)[n].res);
+            v->inciertas += resultado_incierto((enum resultado)((struct ct_op *)cl->log.v)[n].res);
     }
     verif_dato(v, "reintentos", (int64_t)reintentos);
     verif_dato(v, "duplicados_enviados", (int64_t)duplicados);
@@ -541,7 +542,7 @@ verif_contador(const struct config *c, struct informe *inf)
                            .claves = c->reintentar || c->dup_rate > 0 };
     struct trabajo_ops ops = { ct_correr, ct_guardar, ct_cargar, c->destino.plazo_s * 2 + 10 };
     struct estad *total = xcalloc(1, sizeof *total, "los resultados");
-    struct conexion con;
+    struct conexion *con = NULL;
     struct verif v;
     int rc = SALIDA_LOCAL;
 
@@ -556,9 +557,10 @@ verif_contador(const struct config *c, struct informe *inf)
         azar_init(&ct.cl[i].d.azar, c->semilla + i * 0x9E3779B97F4A7C15ull);
         verif_registro_init(&ct.cl[i].log, sizeof(struct ct_op));
     }
-    conexion_init(&con, &c->destino, 2);
-    rc = ct_preparar(&ct, &con);
-    conexion_cerrar(&con);
+    if ((con = destino_conexion(&c->destino)) == NULL)
+        goto out;
+    rc = ct_preparar(&ct, con);
+    conexion_liberar(con);
     if (rc != SALIDA_OK)
         goto out;
     informe_nota(inf, "counter: %u clientes sobre %u productos, prefijo %s, claves %s, "

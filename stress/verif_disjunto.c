@@ -100,7 +100,7 @@ dj_leer(struct dj_cliente *cl, unsigned i, struct conexion *c, struct dj_id *x,
     char nombre[VALIDAR_NOMBRE_MAX + 1], mio[64], visto[32], esperado[80];
     int32_t stock = 0;
     uint64_t t = verif_t0();
-    enum res r = con_obtener(c, id, &stock, nombre, sizeof nombre);
+    enum resultado r = ops_obtener_copia(c, id, &stock, nombre, sizeof nombre);
 
     verif_t1(&cl->e, OP_OBTENER, r, t);
     if (r != RES_OK && r != RES_NO_ENCONTRADO)
@@ -130,7 +130,7 @@ dj_escribir(struct dj *d, struct dj_cliente *cl, unsigned i, struct conexion *c,
     struct dj_estado antes = x->posible[0], despues = antes;
     int32_t v = (int32_t)azar_menor(&cl->azar, 1000000);
     char nombre[64];
-    enum res esperado, r;
+    enum resultado esperado, r;
     uint64_t t = verif_t0();
 
     (void)d;
@@ -138,30 +138,31 @@ dj_escribir(struct dj *d, struct dj_cliente *cl, unsigned i, struct conexion *c,
     if (op == OP_AGREGAR) {
         esperado = antes.presente ? RES_YA_EXISTE : RES_OK;
         despues = (struct dj_estado){ true, v };
-        r = con_agregar(c, id, nombre, v);
+        r = ops_agregar(c, id, nombre, v);
     } else if (op == OP_ACTUALIZAR) {
         esperado = antes.presente ? RES_OK : RES_NO_ENCONTRADO;
         despues.stock = v;
-        r = con_actualizar(c, id, v);
+        r = ops_actualizar(c, id, v);
     } else {
         esperado = antes.presente ? RES_OK : RES_NO_ENCONTRADO;
         despues = (struct dj_estado){ false, 0 };
-        r = con_eliminar(c, id);
+        r = ops_eliminar(c, id);
     }
     verif_t1(&cl->e, op, r, t);
     if (esperado != RES_OK)
         despues = antes;        /* a refused call changes nothing */
-    if (res_incierto(r)) {
+    if (resultado_incierto(r)) {
         cl->inciertas++;
         x->posible[1] = despues;
         x->n = 2;
     } else if (r == esperado) {
         x->posible[0] = despues;
-    } else if (r == RES_ERROR_INTERNO || r == RES_RECHAZADA) {
+    } else if (r == RES_ERROR_INTERNO || r == RES_SIN_PERMISO ||
+               r == RES_NO_OFRECIDO) {
         /* Refused: nothing changed, and the model stays right. */
     } else {
         verif_nota(&cl->notas, "%s: %s respondió %s y se esperaba %s", id,
-                   op_nombre(op), res_nombre(r), res_nombre(esperado));
+                   op_nombre(op), resultado_codigo(r), resultado_codigo(esperado));
         x->n = 0;
     }
 }
@@ -172,13 +173,14 @@ dj_correr(void *ctx, unsigned i)
     struct dj *d = ctx;
     struct dj_cliente *cl = &d->cl[i];
     struct verif_ritmo ritmo;
-    struct conexion c;
+    struct conexion *c = NULL;
     char id[VALIDAR_ID_MAX + 1];
     bool ok;
 
-    conexion_init(&c, &d->c->destino, 1);
-    if (!(ok = conexion_abrir(&c) == RES_OK))
-        fprintf(stderr, "inventario-stress: cliente %u: %s\n", i, c.error);
+    ok = (c = destino_conexion(&d->c->destino)) != NULL &&
+         conexion_conectar(c) == RES_OK;
+    if (!ok && c != NULL)
+        fprintf(stderr, "inventario-stress: cliente %u: %s\n", i, conexion_error(c));
     if (!trabajo_listo(ok))
         goto out;
     verif_ritmo_init(&ritmo, d->c, i, d->c->clientes);
@@ -190,13 +192,13 @@ dj_correr(void *ctx, unsigned i)
 
         dj_id_texto(id, sizeof id, d->prefijo, i, k);
         if (x->n != 1 || op == OP_OBTENER)
-            dj_leer(cl, i, &c, x, id);
+            dj_leer(cl, i, c, x, id);
         else
-            dj_escribir(d, cl, i, &c, x, id, op);
+            dj_escribir(d, cl, i, c, x, id, op);
     }
     cl->e.t1 = reloj_ns();
 out:
-    conexion_cerrar(&c);
+    conexion_liberar(c);
     return cl->rc = ok ? SALIDA_OK : SALIDA_INALCANZABLE;
 }
 
@@ -276,20 +278,23 @@ dj_comprobar(struct dj *d, struct verif *v)
     struct dj_final f = { d, v, xcalloc(total, 1, "la verificación"), 0 };
     char id[VALIDAR_ID_MAX + 1];
     uint64_t presentes = 0;
-    struct conexion c;
-    enum res r;
+    struct conexion *c = NULL;
+    enum resultado r;
 
     if (f.visto == NULL)
         return SALIDA_LOCAL;
-    conexion_init(&c, &d->c->destino, 2);
-    if ((r = verif_listar_prefijo(&c, d->prefijo, dj_visitar, &f)) != RES_OK) {
+    if ((c = destino_conexion(&d->c->destino)) == NULL) {
+        free(f.visto);
+        return SALIDA_LOCAL;
+    }
+    if ((r = verif_listar_prefijo(c, d->prefijo, dj_visitar, &f)) != RES_OK) {
         fprintf(stderr, "inventario-stress: no se pudo leer el estado final: %s %s\n",
-                res_nombre(r), c.error);
-        conexion_cerrar(&c);
+                resultado_codigo(r), conexion_error(c));
+        conexion_liberar(c);
         free(f.visto);
         return SALIDA_INALCANZABLE;
     }
-    conexion_cerrar(&c);
+    conexion_liberar(c);
     for (size_t idx = 0; idx < total; idx++) {
         const struct dj_id *x = &d->ids[idx];
 

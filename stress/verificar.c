@@ -162,29 +162,29 @@ verif_gancho(const char *prefijo, const struct informe *inf)
 }
 
 /* One page of the listing, retried on an uncertain failure (a read). */
-static enum res
+static enum resultado
 pagina_con_reintento(struct conexion *c, char *desde, pagina_res *pr)
 {
-    enum res r = RES_RPC;
+    enum resultado r = RES_PROTOCOLO;
 
     for (int i = 0; i < VERIF_INTENTOS_LECTURA; i++) {
-        r = con_pagina(c, desde, 1000, pr);
-        if (!res_incierto(r))
+        r = ops_listar_pagina(c, desde, 1000, pr);
+        if (!resultado_incierto(r))
             break;
-        conexion_liberar(XDRPROC(xdr_pagina_res), pr);
+        ops_pagina_liberar(pr);
         dormir_ns(100000000u);
     }
     return r;
 }
 
-enum res
+enum resultado
 verif_listar_prefijo(struct conexion *c, const char *prefijo, verif_visita fn,
                      void *ctx)
 {
     size_t plen = strlen(prefijo);
     char desde[VALIDAR_ID_MAX + 1];
     bool fin = false;
-    enum res r = RES_OK;
+    enum resultado r = RES_OK;
 
     /* Ids are ordered bytewise, so those with the prefix come together,
      * right after the prefix itself (an id equal to the bare prefix is
@@ -195,7 +195,7 @@ verif_listar_prefijo(struct conexion *c, const char *prefijo, verif_visita fn,
         pagina_ok *ok = &pr.pagina_res_u.ok;
 
         if ((r = pagina_con_reintento(c, desde, &pr)) != RES_OK) {
-            conexion_liberar(XDRPROC(xdr_pagina_res), &pr);
+            ops_pagina_liberar(&pr);
             break;
         }
         fin = !ok->hay_mas || ok->productos.productos_len == 0;
@@ -209,7 +209,7 @@ verif_listar_prefijo(struct conexion *c, const char *prefijo, verif_visita fn,
             }
             snprintf(desde, sizeof desde, "%s", p->id);
         }
-        conexion_liberar(XDRPROC(xdr_pagina_res), &pr);
+        ops_pagina_liberar(&pr);
     }
     return r;
 }
@@ -275,7 +275,7 @@ verif_t0(void)
 }
 
 void
-verif_t1(struct estad *e, enum op op, enum res r, uint64_t t0)
+verif_t1(struct estad *e, enum op op, enum resultado r, uint64_t t0)
 {
     estad_anotar(e, op, r, reloj_ns() - t0);
 }

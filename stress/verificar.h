@@ -36,7 +36,7 @@
 #include <jansson.h>
 
 #include "config.h"
-#include "conexion.h"
+#include "destino.h"
 #include "informe.h"
 #include "validar.h"
 
@@ -80,7 +80,7 @@ void verif_gancho(const char *prefijo, const struct informe *inf);
  * listing failed after VERIF_INTENTOS_LECTURA attempts at one page. */
 typedef bool (*verif_visita)(void *ctx, const char *id, const char *nombre,
                              int32_t stock);
-enum res verif_listar_prefijo(struct conexion *c, const char *prefijo,
+enum resultado verif_listar_prefijo(struct conexion *c, const char *prefijo,
                               verif_visita fn, void *ctx);
 
 /* A growable array of fixed-size records that a forked client can hand back
@@ -97,9 +97,9 @@ void  verif_registro_libre(struct verif_registro *r);
 bool  verif_registro_guardar(const struct verif_registro *r, int fd);
 bool  verif_registro_cargar(struct verif_registro *r, int fd);
 
-/* A call timed into e: t = verif_t0(); r = con_x(...); verif_t1(e, op, r, t). */
+/* A call timed into e: t = verif_t0(); r = ops_x(...); verif_t1(e, op, r, t). */
 uint64_t verif_t0(void);
-void     verif_t1(struct estad *e, enum op op, enum res r, uint64_t t0);
+void     verif_t1(struct estad *e, enum op op, enum resultado r, uint64_t t0);
 
 /* Violations a client finds while the load runs, kept as plain data so a
  * forked client can return them; verif_notas_volcar adds them to v. */

@@ -29,9 +29,10 @@ class Version1(unittest.TestCase):
         r = self.cli("exportar")
         self.assertEqual(r.rc, OK, r)
         self.assertEqual([p["id"] for p in json.loads(r.out)], ["A1", "B2", "C3"])
-        # Each run tried version 2 first, was refused, and went on with 1;
-        # listings used version 1's LISTAR_PRODUCTOS, never LISTAR_PAGINA.
-        self.assertIn((2, 0), self.v1.procs)
+        # Each run tried the newest version (3) first, was refused, and went
+        # on with 1; listings used version 1's LISTAR_PRODUCTOS, never
+        # LISTAR_PAGINA.
+        self.assertIn((3, 0), self.v1.procs)
         self.assertIn((1, 4), self.v1.procs)
         self.assertEqual([v for v, p in self.v1.procs if p != 0], [1] * 6)
 

@@ -83,7 +83,7 @@ class Reintentos(unittest.TestCase):
         finally:
             r = st.finish(p)
         self.assertEqual(r.returncode, st.ERRORES, r)
-        self.assertIn("RPC_TIMEOUT", r.stdout)
+        self.assertIn("TIEMPO_AGOTADO", r.stdout)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@
 #include <cmocka.h>
 
 #include "histo.h"
-#include "operaciones.h"
+#include "mezcla.h"
 #include "tabla.h"
 #include "util.h"
 

@@ -1,11 +1,12 @@
-/* resultado.c - outcomes, exit statuses and their names; see resultado.h. */
+/* resultado.c - outcomes, exit statuses, their names and sentences; see resultado.h. */
 #include "resultado.h"
 
 static const struct {
     const char *codigo;
-    const char *ayuda;
+    bool        incierto;
+    const char *frase;
 } tabla[] = {
-#define RESULTADO_FILA(name, code, help) { code, help },
+#define RESULTADO_FILA(name, code, incierto, frase) { code, incierto, frase },
     RESULTADO_MAP(RESULTADO_FILA)
 #undef RESULTADO_FILA
 };
@@ -19,6 +20,12 @@ resultado_codigo(enum resultado r)
     return (unsigned)r < RES_CUANTOS ? tabla[r].codigo : "ERROR_INTERNO";
 }
 
+const char *
+resultado_frase(enum resultado r)
+{
+    return (unsigned)r < RES_CUANTOS ? tabla[r].frase : tabla[RES_ERROR_INTERNO].frase;
+}
+
 int
 resultado_salida(enum resultado r)
 {
@@ -29,7 +36,29 @@ void
 resultado_ayuda(FILE *f)
 {
     for (unsigned i = 0; i < RES_CUANTOS; i++)
-        fprintf(f, "  %u  %s\n", i, tabla[i].ayuda);
+        fprintf(f, "  %u  %s\n", i, tabla[i].frase);
+}
+
+bool
+resultado_incierto(enum resultado r)
+{
+    return (unsigned)r < RES_CUANTOS && tabla[r].incierto;
+}
+
+bool
+resultado_de_servidor(enum resultado r)
+{
+    switch (r) {
+    case RES_OK:
+    case RES_YA_EXISTE:
+    case RES_NO_ENCONTRADO:
+    case RES_INVALIDO:
+    case RES_ERROR_INTERNO:
+    case RES_STOCK_INSUFICIENTE:
+        return true;
+    default:
+        return false;
+    }
 }
 
 enum resultado
@@ -43,5 +72,5 @@ resultado_de_estado(estado e)
     case ERROR_INTERNO:      return RES_ERROR_INTERNO;
     case STOCK_INSUFICIENTE: return RES_STOCK_INSUFICIENTE;
     }
-    return RES_ERROR_INTERNO;
+    return RES_PROTOCOLO;
 }

@@ -1,5 +1,5 @@
-/* operaciones.c - operation and outcome tables, and --mix; see operaciones.h. */
-#include "operaciones.h"
+/* mezcla.c - the operation table, and --mix; see mezcla.h. */
+#include "mezcla.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -14,12 +14,6 @@ static const struct {
 #define OP_ROW(name, text, proc, vers, writes) { text, vers, writes },
     OP_MAP(OP_ROW)
 #undef OP_ROW
-};
-
-static const char *const res_nombres[RES_N] = {
-#define RES_TEXT(name, text) text,
-    RES_MAP(RES_TEXT)
-#undef RES_TEXT
 };
 
 const char *
@@ -47,24 +41,6 @@ op_por_nombre(const char *s)
         if (strcmp(s, ops[i].nombre) == 0)
             return (enum op)i;
     return OP_N;
-}
-
-const char *
-res_nombre(enum res r)
-{
-    return (unsigned)r < RES_N ? res_nombres[r] : "?";
-}
-
-bool
-res_incierto(enum res r)
-{
-    return r == RES_TIMEOUT || r == RES_CONEXION || r == RES_RPC;
-}
-
-bool
-res_respondida(enum res r)
-{
-    return r <= RES_STOCK_INSUFICIENTE;
 }
 
 /* One "name=weight" item of a mix. */

@@ -1,13 +1,12 @@
-/* operaciones.h - the operations the tool can send, how a call can end, and --mix.
+/* mezcla.h - the operations the tool can send, and --mix.
  *
  * One X-macro table names every operation (as --mix and the reports spell
  * it), its procedure number, the first protocol version that has it and
- * whether it writes; another names every way a call can end: one of the
- * contract's `estado` values, or an RPC failure.  Both enums and their
- * strings come from those tables, so they cannot drift apart.
+ * whether it writes.  How a call ends is the client library's enum
+ * resultado (lib/resultado.h), the same for the tool and the client.
  */
-#ifndef STRESS_OPERACIONES_H
-#define STRESS_OPERACIONES_H
+#ifndef STRESS_MEZCLA_H
+#define STRESS_MEZCLA_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -35,42 +34,11 @@ enum op {
     OP_N
 };
 
-/* The first six are the contract's `estado`, same values, same order.
- * RES_RECHAZADA: the server answered the call with an RPC-level refusal
- * (authentication, as its --allow-write lists answer; version or procedure
- * unavailable; arguments it could not decode), so it certainly did not run
- * it.  The last three leave the call's fate unknown. */
-#define RES_MAP(X)                                                        \
-    X(RES_OK,                 "OK")                                       \
-    X(RES_YA_EXISTE,          "YA_EXISTE")                                \
-    X(RES_NO_ENCONTRADO,      "NO_ENCONTRADO")                            \
-    X(RES_INVALIDO,           "INVALIDO")                                 \
-    X(RES_ERROR_INTERNO,      "ERROR_INTERNO")                            \
-    X(RES_STOCK_INSUFICIENTE, "STOCK_INSUFICIENTE")                       \
-    X(RES_RECHAZADA,          "RPC_RECHAZADA") /* refused, not run */     \
-    X(RES_TIMEOUT,            "RPC_TIMEOUT")   /* no answer in time */    \
-    X(RES_CONEXION,           "RPC_CONEXION")  /* connect/send/recv */    \
-    X(RES_RPC,                "RPC_OTRO")      /* any other RPC error */
-
-enum res {
-#define RES_ENUM(name, text) name,
-    RES_MAP(RES_ENUM)
-#undef RES_ENUM
-    RES_N
-};
-
 const char *op_nombre(enum op o);
 unsigned    op_version(enum op o);
 bool        op_escribe(enum op o);
 /* The op named s, or OP_N if none is. */
 enum op     op_por_nombre(const char *s);
-
-const char *res_nombre(enum res r);
-/* True if the call may or may not have been applied (no answer, or an
- * RPC failure that does not say). */
-bool        res_incierto(enum res r);
-/* True for the estado values, i.e. the server answered. */
-bool        res_respondida(enum res r);
 
 /* Relative weights of each operation.  A weight of 0 leaves it out. */
 struct mezcla {

@@ -1,0 +1,64 @@
+/* conexion_privada.h - the inside of a conexion, shared by the library's own files only.
+ *
+ * conexion.c owns the struct and the host list (connecting, failing
+ * over); descubrir.c finds and opens the service on one host (rpcbind,
+ * then the server); llamada.c runs one call and decides on repeating it.
+ * Nothing outside lib/ includes this header.
+ */
+#ifndef INVENTARIO_LIB_CONEXION_PRIVADA_H
+#define INVENTARIO_LIB_CONEXION_PRIVADA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <rpc/rpc.h>
+
+#include "conexion.h"
+
+struct conexion {
+    char     **hosts;           /* the list, in the order given */
+    size_t     nhosts;
+    size_t     actual;          /* index of the host in use or last tried */
+    size_t     bueno;           /* of the last good connection; nhosts: none */
+    bool       saltar;          /* a call failed on 'actual': start past it */
+    const char *host;           /* hosts[actual] */
+    rpcprog_t  prog;
+    unsigned   espera_ms;
+    void     (*aviso)(const char *frase);
+    bool       sin_repetir;
+    int        cancelar_fd;     /* see conexion_cancelable; -1: none */
+    CLIENT    *clnt;            /* NULL while not connected */
+    rpcvers_t  vers;            /* of clnt; 0 when there is none */
+    uint64_t   aperturas;       /* successful connections */
+    bool       perdida;         /* a failure since the last good connection */
+    bool       incierta;        /* see conexion_incierta */
+    char       error[768];
+};
+
+/* Keeps the sentence of the last failure / adds to it (cut where full). */
+void conexion_fallo(struct conexion *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void conexion_fallo_mas(struct conexion *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Passes a sentence to the caller's aviso, if any. */
+void conexion_avisar(const struct conexion *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* "5 s", "1,5 s": a time in ms as a person reads it, into buf. */
+const char *conexion_segundos(char *buf, size_t len, unsigned ms);
+
+/* Connected, on a connection that is still open, or why not (the
+ * sentence set).  A connection the server closed while idle is replaced
+ * without a word. */
+enum resultado conexion_preparar(struct conexion *c);
+
+/* A new connection to c->host (rpcbind, then the server at the highest
+ * version both speak): sets c->clnt and c->vers, or the sentence. */
+enum resultado descubrir_host(struct conexion *c);
+
+/* Destroys a CLIENT and the credentials it carries. */
+void descubrir_destruir(CLIENT *cl);
+
+#endif
