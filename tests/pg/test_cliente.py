@@ -104,12 +104,14 @@ class ListaDeServidores(unittest.TestCase):
 
     # -- at start ----------------------------------------------------------
     def test_al_arrancar_toma_el_primero_que_responde(self):
-        # Nobody serves the program over IPv6: ::1 is skipped, quietly.
+        # Nobody serves the program over IPv6: ::1 is skipped, and the
+        # switch is announced at connect time, as it is during a session.
         for hosts in (["--host", "::1,127.0.0.1"], ["--host", "::1", "--host", "127.0.0.1"]):
             r = cliente.run(hosts + ["--json", "estado"], program=self.prog, timeout=2)
             self.assertEqual(r.rc, OK, r)
             self.assertEqual(r.json()["host"], "127.0.0.1", r.out)
-            self.assertEqual(r.err, "")
+            self.assertIn("aviso: El servidor en ::1 no responde; se sigue con el "
+                          "servidor en 127.0.0.1", r.err)
         r = self.run_client(["ajustar", "A1", "-1"])
         self.assertEqual(r.rc, OK, r)
         self.assertEqual(self.ajustes(), [(10, 9, "127.0.0.1")])
