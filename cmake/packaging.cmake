@@ -88,7 +88,7 @@ if(DPKG_SHLIBDEPS)
   set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 else()
   string(APPEND CPACK_DEBIAN_PACKAGE_DEPENDS
-         ", libc6, libtirpc3, libsqlite3-0, libjansson4, libedit2, libunistring2")
+         ", libc6, libtirpc3, libsqlite3-0, libjansson4, libedit2, libunistring2, libgnutls30")
 endif()
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "sqlite3")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA

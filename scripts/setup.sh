@@ -7,7 +7,8 @@ set -eu
 PACKAGES="build-essential cmake pkg-config rpcsvc-proto libtirpc-dev rpcbind \
 libsqlite3-dev sqlite3 libpq-dev postgresql libjansson-dev libedit-dev libcmocka-dev \
 libunistring-dev \
-python3 python3-pexpect netbase procps strace clang libclang-rt-14-dev"
+python3 python3-pexpect netbase procps strace clang libclang-rt-14-dev \
+libgnutls28-dev gnutls-bin"
 RPC_LINE="inventario	541675094	inventario.servicio"
 
 as_root() {
