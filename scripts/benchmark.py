@@ -1,0 +1,544 @@
+#!/usr/bin/env python3
+"""benchmark.py - the whole benchmark table of inventario, in one run.
+
+Run it through scripts/benchmark.sh (which prepares and builds first).
+
+What it measures, with inventario-stress --bench against servers of its own
+(transient program numbers, stores in a temporary folder, all stopped and
+deleted at the end):
+
+  - NULL, OBTENER, durable AJUSTAR and ACTUALIZAR, the 80/20 OBTENER/AJUSTAR
+    mix (with OBTENER's p99) and LISTAR_PAGINA, at 1 and 16 clients;
+  - on a store of 1000 products and, with --millon, of 1 000 000 (built
+    straight into SQLite; how long that takes is reported);
+  - OBTENER at 16 clients while another process holds
+    `BEGIN EXCLUSIVE` on the 1000-product store;
+  - Redis as the reference where it is installed: redis-benchmark
+    PING_MBULK and INCR at 1 and 16 clients on a private redis-server
+    (loopback port, temporary folder, appendonly with appendfsync always).
+
+Every figure is the median of interleaved rounds: each round measures every
+store and Redis once, in turn, so that a slow minute of a shared machine
+falls on all of them alike.  Ratios (to NULL, to the 1000-product rate, to
+Redis) are taken within each round, and the median of those is reported.
+
+TLS: the rows of NULL and OBTENER over TLS go in filas_tls() below (the
+hook is there, empty, until the transport offers TLS).
+"""
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                     os.pardir))
+ESCENARIOS = ["null", "obtener", "ajustar", "actualizar", "mixto", "pagina"]
+NOMBRES = {"null": "NULL", "obtener": "OBTENER", "ajustar": "AJUSTAR (durable)",
+           "actualizar": "ACTUALIZAR (durable)", "mixto": "80/20 OBTENER/AJUSTAR",
+           "pagina": "LISTAR_PAGINA (100)"}
+PREFIJO = "p-"
+STOCK = 1000000
+
+
+def aviso(*a):
+    print("benchmark:", *a, file=sys.stderr, flush=True)
+
+
+class Fallo(Exception):
+    pass
+
+
+# -- servers ---------------------------------------------------------------------
+
+class Servidor:
+    """An inventario-server on its own store, under a transient program."""
+
+    def __init__(self, binario, dir, nombre, prog):
+        self.binario, self.dir, self.prog = binario, dir, prog
+        os.makedirs(dir, exist_ok=True)
+        self.db = os.path.join(dir, nombre + ".db")
+        self.log = os.path.join(dir, nombre + ".log")
+        self.proc = None
+
+    def arrancar(self):
+        for intento in range(8):
+            with open(self.log, "ab") as log:
+                self.proc = subprocess.Popen(
+                    [self.binario, "--db", self.db, "--program", str(self.prog)],
+                    stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                    start_new_session=True)
+            fin = time.monotonic() + 120
+            while time.monotonic() < fin:
+                if self.proc.poll() is not None:
+                    break
+                if subprocess.run(["rpcinfo", "-t", "127.0.0.1", str(self.prog), "1"],
+                                  capture_output=True).returncode == 0:
+                    return
+                time.sleep(0.05)
+            if self.proc.poll() is None:
+                self.parar()
+                raise Fallo("el servidor de %s no respondió en 120 s" % self.db)
+            # Exit 1 at start-up: most likely the program is taken; the next.
+            self.proc = None
+            self.prog += 1
+        raise Fallo("el servidor de %s no arrancó: %s" % (self.db, cola(self.log)))
+
+    def parar(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+
+def cola(path, n=3):
+    try:
+        with open(path, errors="replace") as f:
+            return " | ".join(f.read().strip().splitlines()[-n:])
+    except OSError:
+        return "(sin registro)"
+
+
+def almacen(srv, productos):
+    """Creates the store: the server makes its schema, then the products go
+    straight into SQLite in one transaction (ids as inventario-stress names
+    them: p-0000000 ...).  Returns the seconds it took."""
+    t0 = time.monotonic()
+    srv.arrancar()
+    srv.parar()
+    con = sqlite3.connect(srv.db, isolation_level=None)
+    try:
+        con.execute("BEGIN")
+        con.execute(
+            "WITH RECURSIVE n(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM n "
+            "WHERE k < ?) INSERT INTO productos(id, nombre, stock) "
+            "SELECT printf('%s%%07d', k), 'producto de carga', ? FROM n"
+            % PREFIJO, (productos - 1, STOCK))
+        con.execute("COMMIT")
+    finally:
+        con.close()
+    srv.arrancar()
+    return time.monotonic() - t0
+
+
+# -- measuring -------------------------------------------------------------------
+
+def bench(a, srv, productos, escenarios, clientes):
+    """One inventario-stress --bench run: {(escenario, clientes): row}."""
+    cmd = [a.stress, "--program", str(srv.prog), "--host", "127.0.0.1", "--bench",
+           "--bench-ops", ",".join(escenarios),
+           "--bench-clients", ",".join(str(c) for c in clientes),
+           "--bench-seconds", str(a.segundos), "--products", str(productos),
+           "--prefix", PREFIJO, "--no-preload", "--conservar", "--json",
+           "--db-dir", srv.dir]
+    p = subprocess.run(cmd, capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                       timeout=600)
+    if p.returncode != 0:
+        raise Fallo("inventario-stress salió con %d: %s" % (p.returncode,
+                                                           p.stderr.strip()[-800:]))
+    d = json.loads(p.stdout)
+    filas = {(f["escenario"], f["clientes"]): f for f in d["bench"]["filas"]}
+    for f in filas.values():
+        if f["errores"]:
+            raise Fallo("%s con %d clientes: %d llamadas fallidas"
+                        % (f["escenario"], f["clientes"], f["errores"]))
+    return filas, d["bench"]
+
+
+class Bloqueo:
+    """Another process's write lock on the store, as `sqlite3 DB 'BEGIN
+    EXCLUSIVE;'` held open would take it (a backup tool, an operator)."""
+
+    def __init__(self, db):
+        self.proc = subprocess.Popen(["sqlite3", db], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True)
+        self.proc.stdin.write("BEGIN EXCLUSIVE;\nSELECT 'bloqueado';\n")
+        self.proc.stdin.flush()
+        if self.proc.stdout.readline().strip() != "bloqueado":
+            self.soltar()
+            raise Fallo("sqlite3 no pudo tomar BEGIN EXCLUSIVE en %s" % db)
+
+    def soltar(self):
+        try:
+            self.proc.stdin.write("ROLLBACK;\n")
+            self.proc.stdin.close()
+        except OSError:
+            pass
+        self.proc.wait(30)
+
+
+class Redis:
+    """A private redis-server: loopback, a free port, a temporary folder,
+    every write appended and synced before it is answered."""
+
+    def __init__(self, dir):
+        self.dir = dir
+        os.makedirs(dir, exist_ok=True)
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.proc = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+             "--dir", dir, "--save", "", "--appendonly", "yes",
+             "--appendfsync", "always", "--daemonize", "no", "--logfile",
+             os.path.join(dir, "redis.log")],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL, start_new_session=True)
+        fin = time.monotonic() + 30
+        while time.monotonic() < fin:
+            if self.proc.poll() is not None:
+                raise Fallo("redis-server no arrancó: %s"
+                            % cola(os.path.join(dir, "redis.log")))
+            try:
+                socket.create_connection(("127.0.0.1", self.port), 0.2).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise Fallo("redis-server no respondió en 30 s")
+
+    def medir(self, prueba, clientes, n):
+        """Requests per second of redis-benchmark -t prueba -c clientes."""
+        p = subprocess.run(["redis-benchmark", "-h", "127.0.0.1", "-p", str(self.port),
+                            "-t", prueba, "-c", str(clientes), "-n", str(n), "--csv"],
+                           capture_output=True, text=True, timeout=600)
+        for linea in p.stdout.splitlines():
+            campos = [c.strip('"') for c in linea.split(",")]
+            if len(campos) > 1 and campos[0].upper().startswith(prueba.upper()[:4]):
+                return float(campos[1])
+        raise Fallo("redis-benchmark -t %s: %s" % (prueba, (p.stdout + p.stderr)[-300:]))
+
+    def parar(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def filas_tls(a, srv, ronda):
+    """Hook for the TLS rows: NULL and OBTENER at 1 and 16 clients over TLS,
+    against srv, as {(escenario + "_tls", clientes): {"ops_s", "lat_ms"}}.
+    Empty until the transport offers TLS; the table shows the rows it
+    returns beside the plain ones, with their ratio to plain NULL."""
+    return {}
+
+
+# -- the run ---------------------------------------------------------------------
+
+def programas():
+    """Transient program numbers for this run (0x5E000000 and up, from our
+    PID: the tests take 0x40000000, inventario-stress 0x50000000, the demo
+    0x5F000000)."""
+    base = 0x5E000000 + (os.getpid() % 0x40000) * 16
+    return iter(range(base, base + 16 * 8, 16))
+
+
+def ejecutar(a, tmp):
+    res = {"rondas": [], "maquina": maquina(), "config": vars(a).copy()}
+    progs = programas()
+    tiendas = [("mil", a.productos)]
+    if a.millon:
+        tiendas.append(("grande", a.productos_grande))
+    srv, redis = {}, None
+    try:
+        for nombre, n in tiendas:
+            srv[nombre] = Servidor(a.server, os.path.join(tmp, nombre), nombre,
+                                   next(progs))
+            aviso("creando el almacén de %d productos..." % n)
+            res["construir_s_" + nombre] = almacen(srv[nombre], n)
+            aviso("  %.1f s" % res["construir_s_" + nombre])
+        if a.redis and shutil.which("redis-server") and shutil.which("redis-benchmark"):
+            redis = Redis(os.path.join(tmp, "redis"))
+        res["redis"] = redis is not None
+        res["programas"] = [s.prog for s in srv.values()]
+        for r in range(a.rondas):
+            aviso("ronda %d de %d" % (r + 1, a.rondas))
+            ronda = {}
+            for nombre, n in tiendas:
+                filas, b = bench(a, srv[nombre], n, ESCENARIOS, a.clientes)
+                ronda[nombre] = {"%s@%d" % k: v for k, v in filas.items()}
+                ronda["disco_" + nombre] = b["disco"]["medidas"]
+            # OBTENER while another process holds the write lock.
+            bloqueo = Bloqueo(srv["mil"].db)
+            try:
+                filas, _ = bench(a, srv["mil"], a.productos, ["obtener"], [a.bloqueo_c])
+            finally:
+                bloqueo.soltar()
+            ronda["bloqueo"] = {"%s@%d" % k: v for k, v in filas.items()}
+            ronda["tls"] = {"%s@%d" % k: v for k, v in
+                            filas_tls(a, srv["mil"], r).items()}
+            if redis is not None:
+                ronda["redis"] = medir_redis(a, redis, res)
+            res["rondas"].append(ronda)
+    finally:
+        if redis is not None:
+            redis.parar()
+        for s in srv.values():
+            s.parar()
+    return res
+
+
+def medir_redis(a, redis, res):
+    """Each test sized to last about --segundos, from the first round's rate."""
+    out = {}
+    for prueba in ("ping_mbulk", "incr"):
+        for c in a.clientes:
+            clave = "%s@%d" % (prueba, c)
+            n = res.setdefault("redis_n", {}).get(clave)
+            if n is None:
+                tasa = redis.medir(prueba, c, 2000 if prueba == "incr" else 20000)
+                n = res["redis_n"][clave] = max(1000, int(tasa * a.segundos))
+            out[clave] = redis.medir(prueba, c, n)
+    return out
+
+
+def maquina():
+    cpu = "?"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for l in f:
+                if l.startswith("model name"):
+                    cpu = l.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return {"nproc": os.cpu_count(), "cpu": cpu, "carga": os.getloadavg()[0]}
+
+
+# -- the table -------------------------------------------------------------------
+
+def mediana(xs):
+    xs = [x for x in xs if x is not None]
+    return statistics.median(xs) if xs else None
+
+
+def resumen(a, res):
+    """Medians over the rounds of every figure the table shows."""
+    R = res["rondas"]
+    m = {}
+
+    def fila(tienda, esc, c):
+        return [r[tienda].get("%s@%d" % (esc, c)) for r in R]
+
+    for tienda in [t for t in ("mil", "grande") if R and t in R[0]]:
+        for esc in ESCENARIOS:
+            for c in a.clientes:
+                fs = fila(tienda, esc, c)
+                if None in fs:
+                    continue
+                k = (tienda, esc, c)
+                m[k] = {"ops_s": mediana([f["ops_s"] for f in fs]),
+                        "x_null": mediana([f["x_null"] for f in fs]),
+                        "p99_ms": mediana([f["lat_ms"]["p99"] for f in fs])}
+                if tienda == "grande":
+                    m[k]["x_mil"] = mediana(
+                        [g["ops_s"] / p["ops_s"] if p and p["ops_s"] else None
+                         for g, p in zip(fs, fila("mil", esc, c))])
+    b = [r["bloqueo"].get("obtener@%d" % a.bloqueo_c) for r in R]
+    if R and None not in b:
+        m["bloqueo"] = {"ops_s": mediana([f["ops_s"] for f in b]),
+                        "p99_ms": mediana([f["lat_ms"]["p99"] for f in b])}
+    for r in R:
+        for k, f in r["tls"].items():
+            m.setdefault(("tls", k), []).append(f)
+    if res["redis"]:
+        for k in R[0]["redis"]:
+            m[("redis", k)] = mediana([r["redis"][k] for r in R])
+        for esc, prueba in (("null", "ping_mbulk"), ("ajustar", "incr")):
+            for c in a.clientes:
+                m[("x_redis", esc, c)] = mediana(
+                    [r["mil"]["%s@%d" % (esc, c)]["ops_s"] / r["redis"]["%s@%d" % (prueba, c)]
+                     for r in R])
+    return m
+
+
+def num(x, fmt="%.0f"):
+    return "-" if x is None else fmt % x
+
+
+def imprimir(a, res, m):
+    maq = res["maquina"]
+    print("\n== Benchmark de inventario: %s, %.1f s por medida ==" % (
+        "una ronda" if a.rondas == 1 else "mediana de %d rondas intercaladas" % a.rondas,
+        a.segundos))
+    print("máquina: %d CPU (%s); carga media %.2f al empezar" % (
+        maq["nproc"], maq["cpu"], maq["carga"]))
+    grande = a.millon
+    cab = "%-26s %4s %10s %6s %8s" % ("escenario", "cli", "ops/s", "xNULL", "p99 ms")
+    if grande:
+        cab += " | %10s %6s %6s %8s" % ("ops/s", "xNULL", "x%d" % a.productos, "p99 ms")
+    print("\n%d productos%s" % (a.productos, " | %d productos" % a.productos_grande
+                                 if grande else ""))
+    print(cab)
+    for esc in ESCENARIOS:
+        for c in a.clientes:
+            f = m.get(("mil", esc, c))
+            if f is None:
+                continue
+            linea = "%-26s %4d %10s %6s %8s" % (NOMBRES[esc], c, num(f["ops_s"]),
+                                                num(f["x_null"], "%.2f"),
+                                                num(f["p99_ms"], "%.3f"))
+            g = m.get(("grande", esc, c))
+            if grande and g:
+                linea += " | %10s %6s %6s %8s" % (num(g["ops_s"]), num(g["x_null"], "%.2f"),
+                                                  num(g["x_mil"], "%.2f"),
+                                                  num(g["p99_ms"], "%.3f"))
+            print(linea)
+    if "bloqueo" in m:
+        print("%-26s %4d %10s %6s %8s" % ("OBTENER, BEGIN EXCLUSIVE", a.bloqueo_c,
+                                         num(m["bloqueo"]["ops_s"]), "",
+                                         num(m["bloqueo"]["p99_ms"], "%.3f")))
+    tls = sorted(k for k in m if k[0] == "tls")
+    if tls:
+        for k in tls:
+            print("%-26s %10s" % (k[1], num(mediana([f["ops_s"] for f in m[k]]))))
+    else:
+        print("(TLS: sin filas; el transporte aún no lo ofrece)")
+    if res["redis"]:
+        print("\nRedis (redis-benchmark; appendonly, appendfsync always)")
+        for prueba in ("ping_mbulk", "incr"):
+            for c in a.clientes:
+                print("%-26s %4d %10s" % (prueba.upper(), c,
+                                          num(m[("redis", "%s@%d" % (prueba, c))])))
+        for c in a.clientes:
+            print("NULL / PING_MBULK, %2d clientes: %s;  AJUSTAR / INCR: %s" % (
+                c, num(m[("x_redis", "null", c)], "%.2f"),
+                num(m[("x_redis", "ajustar", c)], "%.2f")))
+    elif not a.redis:
+        print("\nRedis: no medido (--sin-redis).")
+    else:
+        print("\nRedis: no está instalado (redis-server, redis-benchmark): sin "
+              "referencia.")
+    if grande:
+        print("\nConstruir el almacén de %d productos: %.1f s" % (
+            a.productos_grande, res["construir_s_grande"]))
+    objetivos(a, m)
+
+
+def objetivos(a, m):
+    """The targets of the project, read off the table at 16 clients."""
+    print("\nObjetivos (16 clientes):")
+
+    def linea(texto, valor, ok, fmt="%.2f"):
+        print("  %-58s %8s  %s" % (texto, num(valor, fmt),
+                                   "-" if valor is None else
+                                   "cumple" if ok(valor) else "NO cumple"))
+
+    ob, mx = m.get(("mil", "obtener", 16)), m.get(("mil", "mixto", 16))
+    if ("x_redis", "null", 16) in m:
+        linea("NULL >= 1.0 x Redis PING_MBULK", m[("x_redis", "null", 16)],
+              lambda v: v >= 1.0)
+    if ob:
+        linea("OBTENER >= 0.8 x NULL", ob["x_null"], lambda v: v >= 0.8)
+    if ("x_redis", "ajustar", 16) in m:
+        linea("AJUSTAR durable / Redis INCR (appendfsync always)",
+              m[("x_redis", "ajustar", 16)], lambda v: v >= 1.0)
+    if mx:
+        linea("p99 OBTENER con 20 % de AJUSTAR < 2 ms", mx["p99_ms"],
+              lambda v: v < 2.0, "%.3f")
+        if ob:
+            r = mx["p99_ms"] / ob["p99_ms"] if ob["p99_ms"] else None
+            linea("ese p99 <= 1.5 x p99 de OBTENER solo", r, lambda v: v <= 1.5)
+    if "bloqueo" in m and a.bloqueo_c == 16:
+        linea("p99 OBTENER con BEGIN EXCLUSIVE ajeno < 10 ms", m["bloqueo"]["p99_ms"],
+              lambda v: v < 10.0, "%.3f")
+    for esc in ("obtener", "mixto", "pagina"):
+        g = m.get(("grande", esc, 16))
+        if g:
+            linea("%s con %d productos >= 0.9 x con %d" % (
+                NOMBRES[esc], a.productos_grande, a.productos), g["x_mil"],
+                lambda v: v >= 0.9)
+
+
+def opciones():
+    p = argparse.ArgumentParser(
+        prog="scripts/benchmark.sh",
+        description="La tabla de rendimiento completa de inventario, con servidores "
+                    "propios sobre almacenes temporales.")
+    p.add_argument("--rondas", type=int, default=None,
+                   help="rondas intercaladas (por omisión 3)")
+    p.add_argument("--segundos", type=float, default=None,
+                   help="segundos por medida (por omisión 2)")
+    p.add_argument("--clientes", default=None,
+                   help="números de clientes (por omisión 1,16)")
+    p.add_argument("--productos", type=int, default=1000,
+                   help="productos del almacén pequeño (por omisión 1000)")
+    p.add_argument("--millon", action="store_true",
+                   help="mide también un almacén grande (tarda: lo dice)")
+    p.add_argument("--productos-grande", type=int, default=1000000,
+                   help="productos del almacén grande (por omisión 1000000)")
+    p.add_argument("--sin-redis", dest="redis", action="store_false",
+                   help="no mide Redis aunque esté instalado")
+    p.add_argument("--rapido", action="store_true",
+                   help="una pasada corta: 1 ronda, 0.3 s por medida, 1 y 2 "
+                        "clientes (para las pruebas; las cifras no valen)")
+    p.add_argument("--dir", default=None,
+                   help="dónde crear la carpeta temporal de los almacenes (el "
+                        "disco cuenta; por omisión TMPDIR o /tmp)")
+    p.add_argument("--json", metavar="ARCHIVO",
+                   help="además, todas las cifras de cada ronda en JSON")
+    p.add_argument("--build", default=os.environ.get("BUILD_DIR",
+                                                     os.path.join(ROOT, "build")))
+    a = p.parse_args()
+    # --rapido changes the defaults; options given still win.
+    for k, normal, rapido in (("rondas", 3, 1), ("segundos", 2.0, 0.3),
+                              ("clientes", "1,16", "1,2")):
+        if getattr(a, k) is None:
+            setattr(a, k, rapido if a.rapido else normal)
+    try:
+        a.clientes = [int(c) for c in a.clientes.split(",")]
+    except ValueError:
+        p.error("--clientes: una lista de enteros, p. ej. 1,16")
+    a.bloqueo_c = 16 if 16 in a.clientes else max(a.clientes)
+    if a.rondas < 1 or a.segundos <= 0 or a.productos < 1 or a.productos_grande < 1:
+        p.error("--rondas, --segundos y los productos deben ser positivos")
+    a.server = os.environ.get("INVENTARIO_SERVER",
+                              os.path.join(a.build, "server", "inventario-server"))
+    a.stress = os.environ.get("INVENTARIO_STRESS",
+                              os.path.join(a.build, "stress", "inventario-stress"))
+    for b in (a.server, a.stress):
+        if not os.access(b, os.X_OK):
+            p.error("falta %s (compile primero, o --build)" % b)
+    return a
+
+
+def main():
+    a = opciones()
+    # SIGTERM ends the run as Ctrl-C does: through the clean-up below.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    t0 = time.monotonic()
+    tmp = tempfile.mkdtemp(prefix="inventario-benchmark-", dir=a.dir)
+    try:
+        res = ejecutar(a, tmp)
+        m = resumen(a, res)
+        imprimir(a, res, m)
+        print("\n(%.0f s en total)" % (time.monotonic() - t0))
+        if a.json:
+            with open(a.json, "w") as f:
+                json.dump(res, f, indent=2)
+        return 0
+    except Fallo as e:
+        aviso(e)
+        return 1
+    except KeyboardInterrupt:
+        aviso("interrumpido")
+        return 130
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
