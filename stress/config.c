@@ -505,9 +505,25 @@ config_parse(struct config *c, int argc, char **argv)
     int o;
 
     config_init(c);
-    while ((o = getopt_long(argc, argv, "H:p:t:c:n:N:m:jhV", longopts, NULL)) != -1)
+    opterr = 0;         /* getopt's own messages are in English: ours instead */
+    while ((o = getopt_long(argc, argv, ":H:p:t:c:n:N:m:jhV", longopts, NULL)) != -1) {
+        /* A short option's letter is in optopt; a long one is the whole word. */
+        bool corta = optopt > 0 && optopt < 128 && argv[optind - 1][1] != '-';
+
+        if (o == ':' && corta)
+            mal_uso("a la opción '-%c' le falta su valor", optopt);
+        if (o == ':')
+            mal_uso("a la opción '%s' le falta su valor", argv[optind - 1]);
+        if (o == '?' && corta && optopt == 'd')
+            mal_uso("opción desconocida: '-d' (la duración es --duration, sin letra: "
+                    "-d es --db en inventario-server)");
+        if (o == '?' && corta)
+            mal_uso("opción desconocida: '-%c'", optopt);
+        if (o == '?')
+            mal_uso("opción desconocida o mal usada: '%s'", argv[optind - 1]);
         if (!opcion_carga(c, o, optarg))
             opcion_resto(c, o, optarg);
+    }
     if (optind < argc)
         mal_uso("argumento inesperado: '%s'", argv[optind]);
     coherencia(c);

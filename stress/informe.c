@@ -80,9 +80,15 @@ informe_tabla(const struct informe *inf, const char *titulo, const struct estad 
     for (unsigned o = 0; o < OP_N; o++)
         if (e->op[o].h.n > 0)
             fila(f, (enum op)o, &e->op[o], seg);
-    fprintf(f, "%-12s %10llu %10.1f   errores=%llu\n", "total",
+    fprintf(f, "%-12s %10llu %10.1f   %llu %s\n", "total",
             (unsigned long long)total, seg > 0 ? (double)total / seg : 0.0,
-            (unsigned long long)estad_errores(e));
+            (unsigned long long)estad_errores(e),
+            estad_errores(e) == 1 ? "llamada fallida" : "llamadas fallidas");
+    /* What the counts mean: YA_EXISTE and NO_ENCONTRADO are answers, not
+     * failures, when ids are drawn at random. */
+    fprintf(f, "(estados: cuántas llamadas terminaron así; YA_EXISTE y NO_ENCONTRADO "
+            "son respuestas normales con\n ids al azar; fallidas: sin respuesta, "
+            "rechazadas, INVALIDO o ERROR_INTERNO)\n");
 }
 
 static json_t *

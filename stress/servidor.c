@@ -207,7 +207,7 @@ lanzar(struct servidor_propio *s, double plazo_s, char *err, size_t errlen)
     }
     fflush(NULL);
     if ((s->pid = fork()) < 0) {
-        snprintf(err, errlen, "fork: %s", strerror(errno));
+        snprintf(err, errlen, "no se pudo crear un proceso (fork): %s", strerror(errno));
         s->pid = 0;
         goto out;
     }

@@ -223,7 +223,7 @@ archivo_resultados(void)
     snprintf(path, sizeof path, "%s/inventario-stress-XXXXXX",
              dir && *dir ? dir : "/tmp");
     if ((fd = mkstemp(path)) < 0) {
-        fprintf(stderr, "inventario-stress: mkstemp %s: %s\n", path, strerror(errno));
+        fprintf(stderr, "inventario-stress: no se pudo crear el archivo temporal %s: %s\n", path, strerror(errno));
         return -1;
     }
     unlink(path);
@@ -292,7 +292,7 @@ con_procesos(unsigned n, const struct trabajo_ops *ops, void *ctx)
         if ((fd[started] = archivo_resultados()) < 0)
             break;
         if ((pid[started] = fork()) < 0) {
-            fprintf(stderr, "inventario-stress: fork: %s\n", strerror(errno));
+            fprintf(stderr, "inventario-stress: no se pudo crear un proceso (fork): %s\n", strerror(errno));
             close(fd[started]);
             break;
         }
@@ -329,7 +329,7 @@ trabajo_ejecutar(unsigned n, bool procesos, const struct trabajo_ops *ops,
     int rc;
 
     if (pipe(listo) < 0 || pipe(puerta) < 0) {
-        fprintf(stderr, "inventario-stress: pipe: %s\n", strerror(errno));
+        fprintf(stderr, "inventario-stress: no se pudo crear una tubería (pipe): %s\n", strerror(errno));
         cerrar_puerta();
         return SALIDA_LOCAL;
     }

@@ -40,10 +40,13 @@ class Opciones(unittest.TestCase):
                      ["--program", "0"], ["--duration", "-1"], ["--prefix", " x"],
                      ["--bench-ops", "null,correr"], ["sobra"], ["--no-such-option"],
                      # -d is the server's --db: the duration has no letter.
-                     ["-d", "3"]):
+                     ["-d", "3"], ["--clients"], ["-c"], ["--json=x"], ["-x"]):
             r = run(None, *args)
             self.assertEqual(r.returncode, st.USO, "%s: %s" % (args, r))
             self.assertIn("inventario-stress --help", r.stderr, args)
+            # Spanish, not getopt's English.
+            self.assertNotRegex(r.stderr, "unrecognized|requires an argument|"
+                                "invalid option|doesn't allow", args)
             self.assertEqual(r.stdout, "", args)
 
     def test_no_server_exits_3(self):
