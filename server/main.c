@@ -41,6 +41,7 @@ struct settings {
     unsigned        idle_secs;
     enum store_sync sync;
     bool            group_commit;
+    unsigned        mmap_mib;
     bool            verbose;
     struct acceso_lista escritura;  /* --allow-write */
     struct acceso_lista lectura;    /* --allow-read */
@@ -61,6 +62,7 @@ settings_init(struct settings *s)
     s->idle_secs = 300;
     s->sync = STORE_SYNC_FULL;
     s->group_commit = true;
+    s->mmap_mib = STORE_MMAP_MIB_DEFECTO;
 }
 
 /* The versions served: all of them, on whatever program number. */
@@ -110,6 +112,11 @@ usage(FILE *f)
 "      --group-commit=X   yes: las escrituras que llegan a la vez se confirman\n"
 "                         juntas con una sola sincronización (por omisión);\n"
 "                         no: una sincronización por escritura\n"
+"      --mmap=MIB         SQLite: lee hasta MIB mebibytes de la base a través\n"
+"                         de una proyección en memoria compartida por todas\n"
+"                         las conexiones (por omisión 1024, un inventario de\n"
+"                         varios millones de productos; 0 la desactiva); el\n"
+"                         registro de arranque dice cuánto ocupa\n"
 "  -v, --verbose          anota cada llamada en el registro\n"
 "  -h, --help             muestra esta ayuda y termina\n"
 "  -V, --version          muestra la versión y termina\n"
@@ -162,6 +169,7 @@ parse_args(int argc, char **argv, struct settings *s)
         { "idle-timeout", required_argument, NULL, 'I' },
         { "sync",         required_argument, NULL, 's' },
         { "group-commit", required_argument, NULL, 'G' },
+        { "mmap",         required_argument, NULL, 'M' },
         { "allow-write",  required_argument, NULL, 'W' },
         { "allow-read",   required_argument, NULL, 'R' },
         { "verbose",      no_argument,       NULL, 'v' },
@@ -230,6 +238,11 @@ parse_args(int argc, char **argv, struct settings *s)
                 s->group_commit = false;
             else
                 bad_option("--group-commit", optarg, "yes o no");
+            break;
+        case 'M':
+            if (!parse_uint(optarg, 0, 1u << 20, &v) && strcmp(optarg, "0") != 0)
+                bad_option("--mmap", optarg, "mebibytes, de 0 a 1048576");
+            s->mmap_mib = strcmp(optarg, "0") == 0 ? 0 : (unsigned)v;
             break;
         case 'W':
             if (!acceso_agregar(&s->escritura, optarg))
@@ -399,6 +412,7 @@ main(int argc, char **argv)
     struct servicio_info info;
     struct store *store;
     struct pool_opts po;
+    struct store_opciones so;
     char err[512];
     uint64_t productos, seq;
     int maxrec = MAX_RECORD, sigfd, lockfd;
@@ -414,7 +428,9 @@ main(int argc, char **argv)
     if (!store_lock(set.db, &lockfd, err, sizeof err))
         fatalx("%s", err);
     claim_program(set.program);
-    if ((store = store_open(set.db, set.sync, set.group_commit, err, sizeof err)) == NULL)
+    so = (struct store_opciones){ .sync = set.sync, .group_commit = set.group_commit,
+                                  .mmap_mib = set.mmap_mib };
+    if ((store = store_open(set.db, &so, err, sizeof err)) == NULL)
         fatalx("%s", err);
     /* store_path: the --db given, but without a password a URI may carry. */
     if (store_contar(store, &productos, &seq) != STORE_OK)

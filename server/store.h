@@ -2,10 +2,16 @@
  *
  * The store hides the database (SQLite, or PostgreSQL where several servers
  * share one inventory; see store_backend.h): callers see an opaque handle,
- * plain C structs and one status enum.  Every function takes the store's mutex (the mission's
- * one global lock, defined in store.c) for its whole duration, so any thread
- * may call any function at any time; callers must hold no lock of their own
- * and must not call in while doing network I/O they could be blocked on.
+ * plain C structs and one status enum.  Any thread may call any function at
+ * any time.  The store's mutex (the mission's one global lock, documented in
+ * store_priv.h) serialises every change: a write holds it only while its
+ * batch is applied and committed, by whichever thread leads that batch (the
+ * others wait for the commit without it).  On SQLite reads never take it:
+ * they run on read connections of their own, on the last committed state,
+ * so no read waits for a write or its sync; on PostgreSQL a read takes it
+ * for its query (a whole listing, for each page of it).  Callers must hold
+ * no lock of their own and must not call in while doing network I/O they
+ * could be blocked on.
  *
  * Every write that answers STORE_OK was committed to disk (with the chosen
  * synchronous mode) before the function returned, and appended exactly one
@@ -67,6 +73,8 @@ struct store_lista {
     struct store_producto *items;
     size_t                 n;
     bool                   hay_mas;   /* greater ids exist past the last item */
+    struct store          *slot_of;   /* a whole listing: the store whose slot
+                                       * it holds until store_lista_free */
 };
 
 struct store_movs {
@@ -83,15 +91,29 @@ struct store_movs {
  * in err naming the holder's PID, if another process holds the lock. */
 bool store_lock(const char *target, int *fd, char *err, size_t errlen);
 
+/* How to open a store; STORE_OPCIONES_DEFECTO is what the server uses
+ * unless told otherwise. */
+struct store_opciones {
+    enum store_sync sync;
+    bool            group_commit;   /* batch concurrent writes into one commit */
+    unsigned        mmap_mib;       /* SQLite: MiB of the file read through
+                                     * one shared memory map (0: none) */
+};
+#define STORE_MMAP_MIB_DEFECTO 1024
+#define STORE_OPCIONES_DEFECTO \
+    { STORE_SYNC_FULL, true, STORE_MMAP_MIB_DEFECTO }
+
 /* Opens the database: a postgresql:// (or postgres://) URI selects a
  * PostgreSQL database, anything else is a SQLite file, created empty if it
  * does not exist.  Tables are created where missing.  A file that is not a
  * SQLite database or fails PRAGMA quick_check, a database unreachable at
  * start, or tables of another shape are refused and left untouched.
- * 'group_commit' batches concurrent writes into one commit.  On failure
- * returns NULL and writes a one-line reason (Spanish) to err. */
-struct store *store_open(const char *path, enum store_sync sync,
-                         bool group_commit, char *err, size_t errlen);
+ * A SQLite file (with its folder, WAL and shared-memory files) the process
+ * could not write is refused too: a store that cannot write must not start.
+ * The start-up log says how much of the file is mapped into memory.  On
+ * failure returns NULL and writes a one-line reason (Spanish) to err. */
+struct store *store_open(const char *path, const struct store_opciones *o,
+                         char *err, size_t errlen);
 
 /* Closes the database.  No other call may be running or follow. */
 void store_close(struct store *s);
@@ -127,10 +149,13 @@ enum store_rc store_ajustar(struct store *s, const char *id, int32_t delta,
 enum store_rc store_obtener(struct store *s, const char *id,
                             struct store_producto *out);
 
-/* Products with id > after (bytewise), ordered by id, at most max of them
- * (0: all, read in pages under the lock so that others are not held up;
- * each row as it was at some moment of the listing).  On STORE_OK the
- * caller frees out with store_lista_free. */
+/* Products with id > after (bytewise), ordered by id, at most max of them.
+ * max 0 is the whole inventory: on SQLite one snapshot; on PostgreSQL read
+ * in pages, each under the lock, so each row is as it was at some moment
+ * of the listing.  A whole listing holds every row in memory until it is
+ * freed, so only one is built at a time: others wait for it to be freed
+ * (the wait hooks run around that wait).  On STORE_OK the caller frees out
+ * with store_lista_free, as soon as its reply is sent. */
 enum store_rc store_listar(struct store *s, const char *after, size_t max,
                            struct store_lista *out);
 void store_lista_free(struct store_lista *l);
@@ -143,7 +168,9 @@ enum store_rc store_movimientos(struct store *s, uint64_t after_seq,
 void store_movs_free(struct store_movs *m);
 
 /* Figures for ESTADO and the start-up log: products now, newest seq.
- * STORE_ERROR if the database did not answer. */
+ * STORE_ERROR if the database did not answer or cannot take writes (SQLite:
+ * its file or WAL was deleted or replaced under the server); the figures
+ * are then the last ones known, never a bare 0. */
 enum store_rc store_contar(struct store *s, uint64_t *productos,
                            uint64_t *ultimo_seq);
 

@@ -2,8 +2,11 @@
  * between store.c (locking, group commit, the rules of each write) and one
  * engine (store_sqlite.c; store_pg.c for several servers on PostgreSQL).
  *
- * Only store.c calls these, always with the store's lock held, so a backend
- * sees one thread at a time and needs no lock of its own.  Writes happen
+ * Only the store calls these.  Writes and everything marked "lock held"
+ * run with the store's lock held, so the write side sees one thread at a
+ * time.  Reads run with it too, unless the backend says concurrent_reads:
+ * then any number of threads call them at once, without the lock, and
+ * each must see only committed data.  Writes happen
  * between begin and commit/rollback.  A write that is refused for its own
  * reason (insert: the id is taken) must leave the transaction usable and
  * unchanged; any failure of the database may leave it in any state, and
@@ -31,6 +34,7 @@ struct backend_clave {
 
 struct backend_ops {
     const char *name;
+    bool concurrent_reads;      /* reads need no lock: see above */
     void (*close)(struct backend *b);
 
     /* A write transaction.  begin serialises writers (across every server
@@ -44,6 +48,13 @@ struct backend_ops {
      * (for SQLite, empty the WAL).  False while that is not yet possible;
      * the store then refuses writes and tries again on the next call. */
     bool (*forget_failed)(struct backend *b);
+    /* False if the database can no longer take writes for a reason the
+     * backend can see without asking it (SQLite: its files were deleted or
+     * replaced).  Any thread, no lock; logs nothing. */
+    bool (*healthy)(struct backend *b);
+    /* The same, lock held; the first time it fails it logs why and saves
+     * what it can of what was committed, and says what to do. */
+    bool (*check)(struct backend *b);
 
     /* Rows, inside a write transaction or as a read of their own. */
     enum store_rc (*get)(struct backend *b, const char *id, struct store_producto *p);
@@ -59,7 +70,9 @@ struct backend_ops {
                     const struct backend_clave *k, int64_t cuando_ms);
     bool (*key_prune)(struct backend *b, int64_t before_ms);
 
-    /* Reads (store.h says what they return). */
+    /* Reads (store.h says what they return); see concurrent_reads. */
+    enum store_rc (*read_get)(struct backend *b, const char *id,
+                              struct store_producto *p);
     enum store_rc (*list)(struct backend *b, const char *after, size_t max,
                           struct store_lista *out);
     enum store_rc (*movements)(struct backend *b, uint64_t after_seq,
@@ -70,14 +83,15 @@ struct backend_ops {
 
 /* A backend opened on its target: a file path for SQLite.  NULL on failure,
  * with a one-line reason (Spanish) in err. */
-struct backend *sqlite_backend_open(const char *path, enum store_sync sync,
+struct backend *sqlite_backend_open(const char *path,
+                                    const struct store_opciones *o,
                                     const struct backend_ops **ops,
                                     char *err, size_t errlen);
 
 /* A backend on a PostgreSQL database named by a postgresql:// or
  * postgres:// URI (libpq's syntax), shared by any number of servers.  NULL
  * on failure, with a one-line reason (Spanish) in err. */
-struct backend *pg_backend_open(const char *uri, enum store_sync sync,
+struct backend *pg_backend_open(const char *uri, const struct store_opciones *o,
                                 const struct backend_ops **ops,
                                 char *err, size_t errlen);
 

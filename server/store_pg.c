@@ -889,13 +889,24 @@ pg_close(struct backend *b)
     free(b);
 }
 
+/* An outage shows in the calls themselves (count fails for ESTADO). */
+static bool
+pg_healthy(struct backend *b)
+{
+    (void)b;
+    return true;
+}
+
 static const struct backend_ops pg_ops = {
     .name = "postgresql",
+    .concurrent_reads = false,      /* one connection, under the store's lock */
     .close = pg_close,
     .begin = pg_begin,
     .commit = pg_commit,
     .rollback = pg_rollback,
     .forget_failed = pg_forget_failed,
+    .healthy = pg_healthy,
+    .check = pg_healthy,
     .get = pg_get,
     .insert = pg_insert,
     .set_stock = pg_set_stock,
@@ -904,6 +915,7 @@ static const struct backend_ops pg_ops = {
     .key_get = pg_key_get,
     .key_put = pg_key_put,
     .key_prune = pg_key_prune,
+    .read_get = pg_get,
     .list = pg_list,
     .movements = pg_movements,
     .count = pg_count,
@@ -1064,7 +1076,7 @@ fail:
 }
 
 struct backend *
-pg_backend_open(const char *uri, enum store_sync sync,
+pg_backend_open(const char *uri, const struct store_opciones *o,
                 const struct backend_ops **ops, char *err, size_t errlen)
 {
     /* Ours first, so that the URI may change them; client_encoding last,
@@ -1084,7 +1096,7 @@ pg_backend_open(const char *uri, enum store_sync sync,
         snprintf(err, errlen, "sin memoria");
         goto fail;
     }
-    b->sync_sql = sync == STORE_SYNC_FULL ? SYNC_FULL_SQL : SYNC_NORMAL_SQL;
+    b->sync_sql = o->sync == STORE_SYNC_FULL ? SYNC_FULL_SQL : SYNC_NORMAL_SQL;
     if ((opts = PQconninfoParse(uri, &perr)) == NULL) {
         one_line(why, sizeof why, perr ? perr : "sin memoria");
         snprintf(err, errlen, "URI de PostgreSQL inválida (%s): %s", b->shown, why);

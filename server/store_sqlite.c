@@ -1,178 +1,185 @@
-/* store_sqlite.c - the store's SQLite backend: one file, WAL, one connection. */
+/* store_sqlite.c - the store's SQLite backend: one file in WAL mode, one
+ * write connection, a pool of read connections, and checks that the file
+ * served is still the one on disk.  Its SQL is in store_sqlite_sql.c. */
 #include "store_backend.h"
 
 #include <errno.h>
-#include <sqlite3.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "log.h"
+#include "store_sqlite.h"
 #include "wal_guard.h"
 
-/* The prepared statements, one table: name and SQL. */
-#define STMT_MAP(X)                                                          \
-    X(ST_BEGIN,     "BEGIN IMMEDIATE")                                       \
-    X(ST_COMMIT,    "COMMIT")                                                \
-    X(ST_ROLLBACK,  "ROLLBACK")                                              \
-    X(ST_GET,       "SELECT id, nombre, stock FROM productos WHERE id = ?1") \
-    X(ST_INSERT,    "INSERT INTO productos(id, nombre, stock) "              \
-                    "VALUES (?1, ?2, ?3)")                                   \
-    X(ST_SETSTOCK,  "UPDATE productos SET stock = ?2 WHERE id = ?1")         \
-    X(ST_DELETE,    "DELETE FROM productos WHERE id = ?1")                   \
-    X(ST_LIST,      "SELECT id, nombre, stock FROM productos "               \
-                    "WHERE id > ?1 ORDER BY id LIMIT ?2")                    \
-    X(ST_MOV_ADD,   "INSERT INTO movimientos(seq, cuando_ms, tipo, id, "     \
-                    "stock_antes, stock_despues, motivo, origen) "           \
-                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")               \
-    X(ST_MOV_ALL,   "SELECT seq, cuando_ms, tipo, id, stock_antes, "         \
-                    "stock_despues, motivo, origen FROM movimientos "        \
-                    "WHERE seq > ?1 ORDER BY seq LIMIT ?2")                  \
-    X(ST_MOV_ID,    "SELECT seq, cuando_ms, tipo, id, stock_antes, "         \
-                    "stock_despues, motivo, origen FROM movimientos "        \
-                    "WHERE id = ?3 AND seq > ?1 ORDER BY seq LIMIT ?2")      \
-    X(ST_LAST_SEQ,  "SELECT coalesce(max(seq), 0) FROM movimientos")         \
-    X(ST_COUNT,     "SELECT count(*) FROM productos")                        \
-    X(ST_KEY_GET,   "SELECT id, delta, nombre, stock FROM claves "           \
-                    "WHERE clave = ?1")                                      \
-    X(ST_KEY_ADD,   "INSERT INTO claves(clave, id, delta, nombre, stock, "   \
-                    "cuando_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")            \
-    X(ST_KEY_PRUNE, "DELETE FROM claves WHERE cuando_ms < ?1")
+/* Read connections open at most; a read finding all busy waits for one. */
+#define READERS_MAX 16
 
-enum stmt_id {
-#define STMT_ENUM(name, sql) name,
-    STMT_MAP(STMT_ENUM)
-#undef STMT_ENUM
-    ST_N
+/* How long a write waits for a lock another process holds on the file
+ * (sqlite3 shell, a backup tool) before it answers ERROR_INTERNO. */
+#define BUSY_WRITE_MS 5000
+/* Readers never wait for writers in WAL mode; only a few rare steps
+ * (another process recovering the WAL index) make them wait at all. */
+#define BUSY_READ_MS  2000
+
+/* A file we watch: the database or its WAL, as it was at start. */
+struct watched {
+    int   fd;                   /* our own descriptor on it, kept open */
+    dev_t dev;
+    ino_t ino;
+    char *path;
 };
 
-static const char *const stmt_sql[ST_N] = {
-#define STMT_SQL(name, sql) sql,
-    STMT_MAP(STMT_SQL)
-#undef STMT_SQL
-};
-
-/* The tables.  CHECKs make a stock out of range or an empty id impossible
- * even for someone editing the file by hand with the sqlite3 shell. */
-static const char schema[] =
-    "CREATE TABLE IF NOT EXISTS productos("
-    "  id     TEXT PRIMARY KEY CHECK (length(CAST(id AS BLOB)) BETWEEN 1 AND 64),"
-    "  nombre TEXT NOT NULL CHECK (length(CAST(nombre AS BLOB)) BETWEEN 1 AND 256),"
-    "  stock  INTEGER NOT NULL CHECK (stock BETWEEN 0 AND 2147483647));"
-    "CREATE TABLE IF NOT EXISTS movimientos("
-    "  seq           INTEGER PRIMARY KEY,"
-    "  cuando_ms     INTEGER NOT NULL,"
-    "  tipo          INTEGER NOT NULL CHECK (tipo BETWEEN 1 AND 3),"
-    "  id            TEXT NOT NULL,"
-    "  stock_antes   INTEGER NOT NULL,"
-    "  stock_despues INTEGER NOT NULL,"
-    "  motivo        TEXT NOT NULL,"
-    "  origen        TEXT NOT NULL);"
-    "CREATE INDEX IF NOT EXISTS movimientos_id ON movimientos(id, seq);"
-    "CREATE TABLE IF NOT EXISTS claves("
-    "  clave     TEXT PRIMARY KEY,"
-    "  id        TEXT NOT NULL,"
-    "  delta     INTEGER NOT NULL,"
-    "  nombre    TEXT NOT NULL,"
-    "  stock     INTEGER NOT NULL,"
-    "  cuando_ms INTEGER NOT NULL);"
-    "CREATE INDEX IF NOT EXISTS claves_cuando ON claves(cuando_ms);";
-
+/*
+ * The write connection is used under the store's lock only (store.c).
+ * Reads come from any thread without it: each takes a read connection of
+ * its own from the pool, whose list 'idle' and count 'n_readers' rlock
+ * guards (held for a few instructions, never while SQLite runs; taken with
+ * or without the store's lock, never the other way round).  ultimo_seq is
+ * written by the write side and read by readers, hence atomic; so is
+ * 'lost', set under the store's lock and read by anyone.
+ */
 struct backend {
-    sqlite3      *db;
-    sqlite3_stmt *st[ST_N];
-    uint64_t      ultimo_seq;   /* newest committed seq: one process writes */
-    char         *path;
+    struct sq_conn   w;
+    _Atomic uint64_t ultimo_seq;    /* newest committed seq: one process writes */
+    char            *path;
+    sqlite3_int64    mmap_bytes;
+    struct watched   files[2];      /* the database and its WAL */
+    atomic_bool      lost;          /* a watched file was deleted or replaced */
+
+    pthread_mutex_t  rlock;
+    pthread_cond_t   rfree;         /* a reader was given back */
+    struct sq_conn  *idle;
+    unsigned         n_readers;
 };
 
-/* Resets a statement for reuse. */
-static sqlite3_stmt *
-stmt(struct backend *b, enum stmt_id id)
-{
-    sqlite3_stmt *st = b->st[id];
+/* ---- the files under us ------------------------------------------------- */
 
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    return st;
-}
-
-static void
-db_warn(struct backend *b, const char *what)
-{
-    log_warnx("almacén: %s: %s (código %d)", what, sqlite3_errmsg(b->db),
-              sqlite3_extended_errcode(b->db));
-}
-
-/* Runs a statement that returns no rows. */
 static bool
-exec_stmt(struct backend *b, sqlite3_stmt *st, const char *what)
+watch(struct watched *f, const char *path, char *err, size_t errlen)
 {
-    int rc = sqlite3_step(st);
+    struct stat sb;
 
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE) {
-        db_warn(b, what);
+    f->fd = -1;
+    if ((f->path = strdup(path)) == NULL) {
+        snprintf(err, errlen, "sin memoria");
+        return false;
+    }
+    /* Never closed while the store is open: closing any descriptor of a
+     * SQLite file would drop the POSIX locks SQLite holds on it. */
+    if ((f->fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(f->fd, &sb) < 0) {
+        snprintf(err, errlen, "no se puede abrir %s: %s", path, strerror(errno));
+        return false;
+    }
+    f->dev = sb.st_dev;
+    f->ino = sb.st_ino;
+    return true;
+}
+
+/* False, with what happened in why, if the file was deleted (no link left)
+ * or its path now names another file. */
+static bool
+still_there(const struct watched *f, char *why, size_t len)
+{
+    struct stat sb;
+
+    if (fstat(f->fd, &sb) < 0 || sb.st_nlink == 0) {
+        snprintf(why, len, "%s fue borrado", f->path);
+        return false;
+    }
+    if (stat(f->path, &sb) < 0 || sb.st_dev != f->dev || sb.st_ino != f->ino) {
+        snprintf(why, len, "%s fue sustituido por otro archivo", f->path);
         return false;
     }
     return true;
 }
 
-static bool
-exec_id(struct backend *b, enum stmt_id id, const char *what)
-{
-    return exec_stmt(b, stmt(b, id), what);
-}
-
+/*
+ * Everything committed is still readable through our open descriptors.
+ * If the WAL went, a checkpoint copies it into the database file (still
+ * linked), which then holds every acknowledged write; if the database went
+ * or was replaced, VACUUM INTO writes a complete copy beside it.  Either
+ * way the log says what the operator does next; writes stay refused until
+ * the server restarts on a sound file.  Store's lock held.
+ */
 static void
-copy_text(char *dst, size_t cap, sqlite3_stmt *st, int col)
+save_what_was_committed(struct backend *b, const char *why)
 {
-    const unsigned char *t = sqlite3_column_text(st, col);
-    size_t n = (size_t)sqlite3_column_bytes(st, col);
+    char copy[4096];
+    char *sql;
+    int r;
 
-    if (t == NULL)
-        n = 0;
-    if (n >= cap)
-        n = cap - 1;
-    if (n > 0)
-        memcpy(dst, t, n);
-    dst[n] = '\0';
+    log_warnx("almacén: %s mientras el servidor lo usaba; no se aceptan más "
+              "escrituras", why);
+    if (still_there(&b->files[0], copy, sizeof copy)) {
+        r = sqlite3_wal_checkpoint_v2(b->w.db, NULL, SQLITE_CHECKPOINT_FULL,
+                                      NULL, NULL);
+        if (r == SQLITE_OK) {
+            log_warnx("almacén: todas las escrituras confirmadas están ya en "
+                      "%s; reinicie el servidor para seguir escribiendo", b->path);
+            return;
+        }
+        sq_warn(&b->w, "copiar el WAL borrado en la base de datos");
+    }
+    snprintf(copy, sizeof copy, "%s.recuperado-%ld", b->path, (long)time(NULL));
+    sql = sqlite3_mprintf("VACUUM INTO %Q", copy);
+    r = sql != NULL ? sqlite3_exec(b->w.db, sql, NULL, NULL, NULL) : SQLITE_NOMEM;
+    sqlite3_free(sql);
+    if (r == SQLITE_OK)
+        log_warnx("almacén: copia completa de lo confirmado en %s; detenga el "
+                  "servidor, borre %s-wal y %s-shm, ponga esa copia en %s y "
+                  "arranque de nuevo", copy, b->path, b->path, b->path);
+    else
+        log_warnx("almacén: no se pudo guardar una copia en %s (%s); no detenga "
+                  "el servidor: sus datos siguen en /proc/%ld/fd/%d",
+                  copy, sqlite3_errmsg(b->w.db), (long)getpid(), b->files[0].fd);
 }
 
-/* Reads an INTEGER column that must fit in int32 (the schema's CHECKs
- * promise it; sqlite3_column_int would silently wrap otherwise). */
+/* True while the database and WAL are the files opened at start; the first
+ * time they are not, saves what was committed and logs it once.  Store's
+ * lock held. */
 static bool
-column_i32(sqlite3_stmt *st, int col, int32_t *out)
+files_ok(struct backend *b)
 {
-    sqlite3_int64 v = sqlite3_column_int64(st, col);
+    char why[4200];
 
-    if (v < INT32_MIN || v > INT32_MAX)
+    if (atomic_load(&b->lost))
         return false;
-    *out = (int32_t)v;
+    for (int i = 0; i < 2; i++) {
+        if (!still_there(&b->files[i], why, sizeof why)) {
+            atomic_store(&b->lost, true);
+            save_what_was_committed(b, why);
+            return false;
+        }
+    }
     return true;
 }
 
-static bool
-row_producto(sqlite3_stmt *st, struct store_producto *p)
-{
-    copy_text(p->id, sizeof p->id, st, 0);
-    copy_text(p->nombre, sizeof p->nombre, st, 1);
-    return column_i32(st, 2, &p->stock);
-}
+/* ---- the write connection (store's lock held) ---------------------------- */
 
 static bool
 sq_begin(struct backend *b, uint64_t *ultimo_seq)
 {
-    *ultimo_seq = b->ultimo_seq;
-    return exec_id(b, ST_BEGIN, "empezar transacción");
+    *ultimo_seq = atomic_load(&b->ultimo_seq);
+    return files_ok(b) && sq_exec_id(&b->w, ST_BEGIN, "empezar transacción");
 }
 
+/* The files are checked after the COMMIT: had one been deleted before or
+ * during it, the batch went into a file no one will open again, so it is
+ * refused (the store answers ERROR_INTERNO) rather than acknowledged. */
 static bool
 sq_commit(struct backend *b, uint64_t ultimo_seq)
 {
-    if (!exec_id(b, ST_COMMIT, "confirmar"))
+    if (!sq_exec_id(&b->w, ST_COMMIT, "confirmar") || !files_ok(b))
         return false;
-    b->ultimo_seq = ultimo_seq;
+    atomic_store(&b->ultimo_seq, ultimo_seq);
     return true;
 }
 
@@ -180,8 +187,8 @@ static void
 sq_rollback(struct backend *b)
 {
     /* SQLite may already have rolled back on its own (SQLITE_FULL...). */
-    if (!sqlite3_get_autocommit(b->db))
-        (void)exec_id(b, ST_ROLLBACK, "deshacer");
+    if (!sqlite3_get_autocommit(b->w.db))
+        (void)sq_exec_id(&b->w, ST_ROLLBACK, "deshacer");
 }
 
 /*
@@ -192,47 +199,46 @@ sq_rollback(struct backend *b)
  * sync failed, which covers a crash of the process; a TRUNCATE checkpoint
  * copies the committed frames to the database and empties the WAL, so that
  * nothing refused is left for a power loss either.  It needs a working
- * disk: until then it fails and the store asks again.
+ * disk: until then it fails and the store asks again.  A store whose files
+ * are gone never recovers here (see save_what_was_committed).
  */
 static bool
 sq_forget_failed(struct backend *b)
 {
-    int r = sqlite3_wal_checkpoint_v2(b->db, NULL, SQLITE_CHECKPOINT_TRUNCATE,
-                                      NULL, NULL);
+    int r;
 
+    if (atomic_load(&b->lost))
+        return false;
+    r = sqlite3_wal_checkpoint_v2(b->w.db, NULL, SQLITE_CHECKPOINT_TRUNCATE,
+                                  NULL, NULL);
     if (r != SQLITE_OK) {
-        db_warn(b, "vaciar el WAL tras un fallo");
+        sq_warn(&b->w, "vaciar el WAL tras un fallo");
         return false;
     }
     log_info("almacén: WAL vaciado tras el fallo; se aceptan escrituras otra vez");
     return true;
 }
 
+static bool
+sq_healthy(struct backend *b)
+{
+    char why[4200];
+
+    return !atomic_load(&b->lost) &&
+           still_there(&b->files[0], why, sizeof why) &&
+           still_there(&b->files[1], why, sizeof why);
+}
+
 static enum store_rc
 sq_get(struct backend *b, const char *id, struct store_producto *p)
 {
-    sqlite3_stmt *st = stmt(b, ST_GET);
-    enum store_rc rc;
-    int r;
-
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    r = sqlite3_step(st);
-    if (r == SQLITE_ROW)
-        rc = row_producto(st, p) ? STORE_OK : STORE_ERROR;
-    else if (r == SQLITE_DONE)
-        rc = STORE_NOT_FOUND;
-    else {
-        db_warn(b, "leer producto");
-        rc = STORE_ERROR;
-    }
-    sqlite3_reset(st);
-    return rc;
+    return sq_conn_get(&b->w, id, p);
 }
 
 static enum store_rc
 sq_insert(struct backend *b, const char *id, const char *nombre, int32_t stock)
 {
-    sqlite3_stmt *st = stmt(b, ST_INSERT);
+    sqlite3_stmt *st = sq_stmt(&b->w, ST_INSERT);
     int r;
 
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
@@ -244,7 +250,7 @@ sq_insert(struct backend *b, const char *id, const char *nombre, int32_t stock)
     if (r == SQLITE_CONSTRAINT_PRIMARYKEY)
         return STORE_EXISTS;
     if (r != SQLITE_DONE) {
-        db_warn(b, "insertar producto");
+        sq_warn(&b->w, "insertar producto");
         return STORE_ERROR;
     }
     return STORE_OK;
@@ -253,26 +259,26 @@ sq_insert(struct backend *b, const char *id, const char *nombre, int32_t stock)
 static bool
 sq_set_stock(struct backend *b, const char *id, int32_t stock)
 {
-    sqlite3_stmt *st = stmt(b, ST_SETSTOCK);
+    sqlite3_stmt *st = sq_stmt(&b->w, ST_SETSTOCK);
 
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 2, stock);
-    return exec_stmt(b, st, "actualizar stock");
+    return sq_exec(&b->w, st, "actualizar stock");
 }
 
 static bool
 sq_remove(struct backend *b, const char *id)
 {
-    sqlite3_stmt *st = stmt(b, ST_DELETE);
+    sqlite3_stmt *st = sq_stmt(&b->w, ST_DELETE);
 
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    return exec_stmt(b, st, "eliminar producto");
+    return sq_exec(&b->w, st, "eliminar producto");
 }
 
 static bool
 sq_log_movement(struct backend *b, const struct store_movimiento *m)
 {
-    sqlite3_stmt *st = stmt(b, ST_MOV_ADD);
+    sqlite3_stmt *st = sq_stmt(&b->w, ST_MOV_ADD);
 
     sqlite3_bind_int64(st, 1, (sqlite3_int64)m->seq);
     sqlite3_bind_int64(st, 2, m->cuando_ms);
@@ -282,13 +288,13 @@ sq_log_movement(struct backend *b, const struct store_movimiento *m)
     sqlite3_bind_int(st, 6, m->stock_despues);
     sqlite3_bind_text(st, 7, m->motivo, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 8, m->origen, -1, SQLITE_STATIC);
-    return exec_stmt(b, st, "anotar movimiento");
+    return sq_exec(&b->w, st, "anotar movimiento");
 }
 
 static enum store_rc
 sq_key_get(struct backend *b, const char *clave, struct backend_clave *k)
 {
-    sqlite3_stmt *st = stmt(b, ST_KEY_GET);
+    sqlite3_stmt *st = sq_stmt(&b->w, ST_KEY_GET);
     enum store_rc rc;
     int r;
 
@@ -297,14 +303,14 @@ sq_key_get(struct backend *b, const char *clave, struct backend_clave *k)
     if (r == SQLITE_DONE) {
         rc = STORE_NOT_FOUND;
     } else if (r != SQLITE_ROW) {
-        db_warn(b, "leer clave");
+        sq_warn(&b->w, "leer clave");
         rc = STORE_ERROR;
     } else {
-        copy_text(k->id, sizeof k->id, st, 0);
+        sq_copy_text(k->id, sizeof k->id, st, 0);
         k->delta = sqlite3_column_int64(st, 1);
-        copy_text(k->after.id, sizeof k->after.id, st, 0);
-        copy_text(k->after.nombre, sizeof k->after.nombre, st, 2);
-        rc = column_i32(st, 3, &k->after.stock) ? STORE_OK : STORE_ERROR;
+        sq_copy_text(k->after.id, sizeof k->after.id, st, 0);
+        sq_copy_text(k->after.nombre, sizeof k->after.nombre, st, 2);
+        rc = sq_column_i32(st, 3, &k->after.stock) ? STORE_OK : STORE_ERROR;
     }
     sqlite3_reset(st);
     return rc;
@@ -314,7 +320,7 @@ static bool
 sq_key_put(struct backend *b, const char *clave, const struct backend_clave *k,
            int64_t cuando_ms)
 {
-    sqlite3_stmt *st = stmt(b, ST_KEY_ADD);
+    sqlite3_stmt *st = sq_stmt(&b->w, ST_KEY_ADD);
 
     sqlite3_bind_text(st, 1, clave, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, k->id, -1, SQLITE_STATIC);
@@ -322,140 +328,199 @@ sq_key_put(struct backend *b, const char *clave, const struct backend_clave *k,
     sqlite3_bind_text(st, 4, k->after.nombre, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 5, k->after.stock);
     sqlite3_bind_int64(st, 6, cuando_ms);
-    return exec_stmt(b, st, "guardar clave");
+    return sq_exec(&b->w, st, "guardar clave");
 }
 
 static bool
 sq_key_prune(struct backend *b, int64_t before_ms)
 {
-    sqlite3_stmt *st = stmt(b, ST_KEY_PRUNE);
+    sqlite3_stmt *st = sq_stmt(&b->w, ST_KEY_PRUNE);
 
     sqlite3_bind_int64(st, 1, before_ms);
-    return exec_stmt(b, st, "podar claves");
+    return sq_exec(&b->w, st, "podar claves");
+}
+
+/* ---- read connections (any thread, no store lock) ------------------------ */
+
+/* Opens a connection on the store with the settings every one shares. */
+static bool
+conn_open(struct backend *b, struct sq_conn *c, int flags, const char *vfs,
+          int busy_ms, char *err, size_t errlen)
+{
+    char got[256] = "", sql[64];
+    int r;
+
+    /* NOMUTEX: one thread uses a connection at a time (see struct backend). */
+    r = sqlite3_open_v2(b->path, &c->db, flags | SQLITE_OPEN_NOMUTEX, vfs);
+    if (r != SQLITE_OK) {
+        snprintf(err, errlen, "no se puede abrir %s: %s", b->path,
+                 c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(r));
+        return false;
+    }
+    sqlite3_extended_result_codes(c->db, 1);
+    sqlite3_busy_timeout(c->db, busy_ms);
+    /* The map is shared by every connection, in the kernel's page cache:
+     * reads copy nothing into a cache of their own. */
+    snprintf(sql, sizeof sql, "PRAGMA mmap_size=%lld", (long long)b->mmap_bytes);
+    if (!sq_pragma(c->db, sql, NULL, got, sizeof got)) {
+        snprintf(err, errlen, "no se puede preparar %s (%s)", b->path, got);
+        return false;
+    }
+    return true;
+}
+
+static struct sq_conn *
+reader_open(struct backend *b)
+{
+    struct sq_conn *c = calloc(1, sizeof *c);
+    char err[512];
+
+    if (c == NULL) {
+        log_warnx("almacén: sin memoria para una conexión de lectura");
+        return NULL;
+    }
+    if (!conn_open(b, c, SQLITE_OPEN_READONLY, NULL, BUSY_READ_MS, err, sizeof err) ||
+        !sq_prepare(c, ST_BEGIN, err, sizeof err)) {
+        log_warnx("almacén: conexión de lectura: %s", err);
+        sq_conn_close(c, b->path);
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+/* A read connection for this thread alone, or NULL (logged). */
+static struct sq_conn *
+reader_take(struct backend *b)
+{
+    struct sq_conn *c;
+
+    pthread_mutex_lock(&b->rlock);
+    while (b->idle == NULL && b->n_readers >= READERS_MAX)
+        pthread_cond_wait(&b->rfree, &b->rlock);
+    if ((c = b->idle) != NULL) {
+        b->idle = c->next;
+        pthread_mutex_unlock(&b->rlock);
+        return c;
+    }
+    b->n_readers++;
+    pthread_mutex_unlock(&b->rlock);
+    if ((c = reader_open(b)) == NULL) {
+        pthread_mutex_lock(&b->rlock);
+        b->n_readers--;
+        pthread_cond_signal(&b->rfree);
+        pthread_mutex_unlock(&b->rlock);
+    }
+    return c;
+}
+
+static void
+reader_give(struct backend *b, struct sq_conn *c)
+{
+    pthread_mutex_lock(&b->rlock);
+    c->next = b->idle;
+    b->idle = c;
+    pthread_cond_signal(&b->rfree);
+    pthread_mutex_unlock(&b->rlock);
+}
+
+static enum store_rc
+sq_read_get(struct backend *b, const char *id, struct store_producto *p)
+{
+    struct sq_conn *c = reader_take(b);
+    enum store_rc rc;
+
+    if (c == NULL)
+        return STORE_ERROR;
+    rc = sq_conn_get(c, id, p);
+    reader_give(b, c);
+    return rc;
 }
 
 static enum store_rc
 sq_list(struct backend *b, const char *after, size_t max, struct store_lista *out)
 {
-    sqlite3_stmt *st = stmt(b, ST_LIST);
-    enum store_rc rc = STORE_OK;
-    size_t cap = 0;
-    int r;
+    struct sq_conn *c = reader_take(b);
+    enum store_rc rc;
 
-    sqlite3_bind_text(st, 1, after, -1, SQLITE_STATIC);
-    /* One row more than asked tells whether another page exists. */
-    sqlite3_bind_int64(st, 2, max == 0 ? -1 : (sqlite3_int64)max + 1);
-    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-        if (max != 0 && out->n == max) {
-            out->hay_mas = true;
-            break;
-        }
-        if (!backend_grow((void **)&out->items, &cap, out->n, sizeof *out->items) ||
-            !row_producto(st, &out->items[out->n])) {
-            rc = STORE_ERROR;
-            break;
-        }
-        out->n++;
-    }
-    if (r != SQLITE_ROW && r != SQLITE_DONE) {
-        db_warn(b, "listar productos");
-        rc = STORE_ERROR;
-    }
-    sqlite3_reset(st);
+    if (c == NULL)
+        return STORE_ERROR;
+    rc = sq_conn_list(c, after, max, out);
+    reader_give(b, c);
     return rc;
-}
-
-static bool
-row_movimiento(sqlite3_stmt *st, struct store_movimiento *m)
-{
-    int32_t tipo;
-
-    m->seq = (uint64_t)sqlite3_column_int64(st, 0);
-    m->cuando_ms = sqlite3_column_int64(st, 1);
-    if (!column_i32(st, 2, &tipo) || tipo < STORE_ALTA || tipo > STORE_BAJA)
-        return false;
-    m->tipo = (enum store_tipo)tipo;
-    copy_text(m->id, sizeof m->id, st, 3);
-    copy_text(m->motivo, sizeof m->motivo, st, 6);
-    copy_text(m->origen, sizeof m->origen, st, 7);
-    return column_i32(st, 4, &m->stock_antes) &&
-           column_i32(st, 5, &m->stock_despues);
 }
 
 static enum store_rc
 sq_movements(struct backend *b, uint64_t after_seq, const char *id, size_t max,
              struct store_movs *out)
 {
-    sqlite3_stmt *st = stmt(b, id[0] != '\0' ? ST_MOV_ID : ST_MOV_ALL);
-    enum store_rc rc = STORE_OK;
-    size_t cap = 0;
-    int r;
+    struct sq_conn *c = reader_take(b);
+    enum store_rc rc;
+    uint64_t seq;
 
-    /* seq is a SQLite integer: anything past INT64_MAX means "none". */
-    sqlite3_bind_int64(st, 1, after_seq > INT64_MAX ? INT64_MAX
-                                                    : (sqlite3_int64)after_seq);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
-    if (id[0] != '\0')
-        sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
-    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-        if (!backend_grow((void **)&out->items, &cap, out->n, sizeof *out->items) ||
-            !row_movimiento(st, &out->items[out->n])) {
-            rc = STORE_ERROR;
-            break;
-        }
-        out->n++;
-    }
-    if (r != SQLITE_ROW && r != SQLITE_DONE) {
-        db_warn(b, "leer movimientos");
-        rc = STORE_ERROR;
-    }
-    sqlite3_reset(st);
-    out->ultimo_seq = b->ultimo_seq;
+    if (c == NULL)
+        return STORE_ERROR;
+    rc = sq_conn_movements(c, after_seq, id, max, out);
+    reader_give(b, c);
+    /* The snapshot may hold a commit whose seq the writer has not yet
+     * published: ultimo_seq is never below an item's. */
+    seq = atomic_load(&b->ultimo_seq);
+    if (out->n > 0 && out->items[out->n - 1].seq > seq)
+        seq = out->items[out->n - 1].seq;
+    out->ultimo_seq = seq;
     return rc;
-}
-
-/* Runs a one-row, one-integer query. */
-static bool
-query_u64(struct backend *b, enum stmt_id id, uint64_t *out)
-{
-    sqlite3_stmt *st = stmt(b, id);
-    bool ok = sqlite3_step(st) == SQLITE_ROW;
-
-    if (ok)
-        *out = (uint64_t)sqlite3_column_int64(st, 0);
-    else
-        db_warn(b, "consultar");
-    sqlite3_reset(st);
-    return ok;
 }
 
 static enum store_rc
 sq_count(struct backend *b, uint64_t *productos, uint64_t *ultimo_seq)
 {
-    *ultimo_seq = b->ultimo_seq;
-    return query_u64(b, ST_COUNT, productos) ? STORE_OK : STORE_ERROR;
+    struct sq_conn *c = reader_take(b);
+    bool ok;
+
+    if (c == NULL)
+        return STORE_ERROR;
+    *ultimo_seq = atomic_load(&b->ultimo_seq);
+    ok = sq_u64(c, ST_COUNT, productos);
+    reader_give(b, c);
+    return ok ? STORE_OK : STORE_ERROR;
 }
+
+/* ---- open and close ------------------------------------------------------ */
 
 static void
 sq_close(struct backend *b)
 {
+    struct sq_conn *c;
+
     if (b == NULL)
         return;
-    for (int i = 0; i < ST_N; i++)
-        sqlite3_finalize(b->st[i]);
-    if (b->db != NULL && sqlite3_close(b->db) != SQLITE_OK)
-        log_warnx("almacén: cerrar %s: %s", b->path, sqlite3_errmsg(b->db));
+    while ((c = b->idle) != NULL) {
+        b->idle = c->next;
+        sq_conn_close(c, b->path);
+        free(c);
+    }
+    sq_conn_close(&b->w, b->path);
+    for (int i = 0; i < 2; i++) {
+        if (b->files[i].fd >= 0)
+            close(b->files[i].fd);      /* after SQLite's: see watch() */
+        free(b->files[i].path);
+    }
+    pthread_mutex_destroy(&b->rlock);
+    pthread_cond_destroy(&b->rfree);
     free(b->path);
     free(b);
 }
 
 static const struct backend_ops sqlite_ops = {
     .name = "sqlite",
+    .concurrent_reads = true,
     .close = sq_close,
     .begin = sq_begin,
     .commit = sq_commit,
     .rollback = sq_rollback,
     .forget_failed = sq_forget_failed,
+    .healthy = sq_healthy,
+    .check = files_ok,
     .get = sq_get,
     .insert = sq_insert,
     .set_stock = sq_set_stock,
@@ -464,114 +529,184 @@ static const struct backend_ops sqlite_ops = {
     .key_get = sq_key_get,
     .key_put = sq_key_put,
     .key_prune = sq_key_prune,
+    .read_get = sq_read_get,
     .list = sq_list,
     .movements = sq_movements,
     .count = sq_count,
 };
 
-/* Runs one PRAGMA whose first result must equal 'want' (NULL: any). */
+/* False, with why in err, if this process could not write 'path' (or, for
+ * a directory, create files in it).  A file with no write bit at all is
+ * refused even for root, who could write it: someone made it read-only on
+ * purpose.  'must_exist' false lets a missing file pass. */
 static bool
-pragma(sqlite3 *db, const char *sql, const char *want, char *got, size_t len)
+writable(const char *path, bool dir, bool must_exist, char *err, size_t errlen)
 {
-    sqlite3_stmt *st = NULL;
-    bool ok = false;
-    int r;
+    struct stat sb;
+    int fd;
 
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        goto out;
-    r = sqlite3_step(st);
-    if (r == SQLITE_DONE && want == NULL) {
-        ok = true;
-        goto out;
+    if (stat(path, &sb) < 0) {
+        if (errno == ENOENT && !must_exist)
+            return true;
+        snprintf(err, errlen, "no se puede acceder a %s: %s", path, strerror(errno));
+        return false;
     }
-    if (r != SQLITE_ROW)
-        goto out;
-    snprintf(got, len, "%s", (const char *)sqlite3_column_text(st, 0));
-    ok = want == NULL || strcmp(got, want) == 0;
-out:
-    if (!ok && got[0] == '\0')
-        snprintf(got, len, "%s", sqlite3_errmsg(db));
-    sqlite3_finalize(st);
+    if ((sb.st_mode & 0222) == 0) {
+        snprintf(err, errlen, "%s no tiene permiso de escritura (modo %04o); "
+                 "el servidor necesita escribir en él", path,
+                 (unsigned)(sb.st_mode & 07777));
+        return false;
+    }
+    if (dir) {
+        if (access(path, W_OK | X_OK) == 0)
+            return true;
+    } else if ((fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY)) >= 0) {
+        close(fd);
+        return true;
+    }
+    snprintf(err, errlen, "el servidor no puede escribir en %s: %s%s", path,
+             strerror(errno), errno == EPERM ? " (¿inmutable? véalo con lsattr)"
+                                             : "");
+    return false;
+}
+
+/* The database file, its folder and any WAL or shared-memory file left
+ * beside it must be writable: a store that cannot write would start, say
+ * it is fine, and refuse every write. */
+static bool
+store_writable(const char *path, char *err, size_t errlen)
+{
+    char side[4096], *copy = strdup(path);
+    bool ok;
+
+    if (copy == NULL) {
+        snprintf(err, errlen, "sin memoria");
+        return false;
+    }
+    ok = writable(dirname(copy), true, true, err, errlen) &&
+         writable(path, false, false, err, errlen);
+    free(copy);
+    for (int i = 0; ok && i < 2; i++) {
+        snprintf(side, sizeof side, "%s%s", path, i == 0 ? "-wal" : "-shm");
+        ok = writable(side, false, false, err, errlen);
+    }
     return ok;
 }
 
-struct backend *
-sqlite_backend_open(const char *path, enum store_sync sync,
-                    const struct backend_ops **ops, char *err, size_t errlen)
+/* The write connection: WAL, the sync mode, the tables; the checks first,
+ * so that a damaged file stays as it is. */
+static bool
+writer_open(struct backend *b, enum store_sync sync, bool existed, char *err,
+            size_t errlen)
 {
-    struct backend *b = NULL;
     const char *vfs = NULL;
-    struct stat sb;
     char got[256] = "";
-    bool existed;
-    int r;
 
-    existed = stat(path, &sb) == 0;
-    if (!existed && errno != ENOENT) {
-        snprintf(err, errlen, "no se puede acceder a %s: %s", path,
-                 strerror(errno));
-        return NULL;
-    }
-    if (existed && !S_ISREG(sb.st_mode)) {
-        snprintf(err, errlen, "%s no es un archivo regular", path);
-        return NULL;
-    }
-    if ((b = calloc(1, sizeof *b)) == NULL || (b->path = strdup(path)) == NULL) {
-        snprintf(err, errlen, "sin memoria");
-        goto fail;
-    }
     /* Under FULL every commit syncs the WAL, which is what the WAL guard
      * needs to tell a refused commit's frames from committed ones; under
      * NORMAL it could not, so the default VFS is used. */
     if (sync == STORE_SYNC_FULL && (vfs = wal_guard_vfs()) == NULL) {
         snprintf(err, errlen, "no se puede preparar la protección del WAL "
-                 "para %s", path);
-        goto fail;
+                 "para %s", b->path);
+        return false;
     }
-    /* NOMUTEX: the store's own lock already serialises every use. */
-    r = sqlite3_open_v2(path, &b->db,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                        SQLITE_OPEN_NOMUTEX, vfs);
-    if (r != SQLITE_OK) {
-        snprintf(err, errlen, "no se puede abrir %s: %s", path,
-                 b->db ? sqlite3_errmsg(b->db) : sqlite3_errstr(r));
-        goto fail;
-    }
-    sqlite3_extended_result_codes(b->db, 1);
-    sqlite3_busy_timeout(b->db, 5000);
-    /* Check before writing anything, so that a damaged file stays as it is. */
-    if (existed && !pragma(b->db, "PRAGMA quick_check", "ok", got, sizeof got)) {
+    if (!conn_open(b, &b->w, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, vfs,
+                   BUSY_WRITE_MS, err, errlen))
+        return false;
+    if (existed && !sq_pragma(b->w.db, "PRAGMA quick_check", "ok", got, sizeof got)) {
         snprintf(err, errlen, "%s no es una base de datos SQLite válida o está "
-                 "dañada (%s); no se ha tocado", path, got);
-        goto fail;
+                 "dañada (%s); no se ha tocado", b->path, got);
+        return false;
     }
     got[0] = '\0';
-    if (!pragma(b->db, "PRAGMA journal_mode=WAL", "wal", got, sizeof got) ||
-        !pragma(b->db, sync == STORE_SYNC_FULL ? "PRAGMA synchronous=FULL"
-                                               : "PRAGMA synchronous=NORMAL",
-                NULL, got, sizeof got)) {
-        snprintf(err, errlen, "no se puede preparar %s (%s)", path, got);
+    if (!sq_pragma(b->w.db, "PRAGMA journal_mode=WAL", "wal", got, sizeof got) ||
+        !sq_pragma(b->w.db, sync == STORE_SYNC_FULL ? "PRAGMA synchronous=FULL"
+                                                    : "PRAGMA synchronous=NORMAL",
+                   NULL, got, sizeof got)) {
+        snprintf(err, errlen, "no se puede preparar %s (%s)", b->path, got);
+        return false;
+    }
+    if (sqlite3_exec(b->w.db, sq_schema, NULL, NULL, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "no se pueden crear las tablas en %s: %s", b->path,
+                 sqlite3_errmsg(b->w.db));
+        return false;
+    }
+    if (!sq_prepare(&b->w, ST_N, got, sizeof got)) {
+        snprintf(err, errlen, "%s tiene %s", b->path, got);
+        return false;
+    }
+    return true;
+}
+
+/* The memory the store will take, said once at start: the map is shared by
+ * every connection and counts in the server's RSS as pages are read. */
+static void
+log_memory(const struct backend *b)
+{
+    struct stat sb;
+    long long mib = fstat(b->files[0].fd, &sb) == 0
+                        ? (long long)sb.st_size / (1024 * 1024) : -1;
+    long long map = (long long)(b->mmap_bytes / (1024 * 1024));
+
+    if (b->mmap_bytes == 0)
+        log_info("almacén: %s ocupa %lld MiB; sin proyección en memoria "
+                 "(--mmap=0): cada conexión lee a través de su caché de 2 MiB",
+                 b->path, mib);
+    else
+        log_info("almacén: %s ocupa %lld MiB; se leen hasta %lld MiB a través "
+                 "de una proyección en memoria compartida por todas las "
+                 "conexiones: el RSS del servidor crece hasta %lld MiB a medida "
+                 "que se lee", b->path, mib, map, mib < map ? mib : map);
+}
+
+struct backend *
+sqlite_backend_open(const char *path, const struct store_opciones *o,
+                    const struct backend_ops **ops, char *err, size_t errlen)
+{
+    struct backend *b = NULL;
+    struct stat sb;
+    char wal[4096];
+    uint64_t seq;
+    bool existed;
+
+    if ((b = calloc(1, sizeof *b)) == NULL) {
+        snprintf(err, errlen, "sin memoria");
+        return NULL;
+    }
+    pthread_mutex_init(&b->rlock, NULL);
+    pthread_cond_init(&b->rfree, NULL);
+    b->files[0].fd = b->files[1].fd = -1;
+    b->mmap_bytes = (sqlite3_int64)o->mmap_mib * 1024 * 1024;
+    if ((b->path = strdup(path)) == NULL) {
+        snprintf(err, errlen, "sin memoria");
         goto fail;
     }
-    if (sqlite3_exec(b->db, schema, NULL, NULL, NULL) != SQLITE_OK) {
-        snprintf(err, errlen, "no se pueden crear las tablas en %s: %s", path,
-                 sqlite3_errmsg(b->db));
+    existed = stat(path, &sb) == 0;
+    if (!existed && errno != ENOENT) {
+        snprintf(err, errlen, "no se puede acceder a %s: %s", path,
+                 strerror(errno));
         goto fail;
     }
-    for (int i = 0; i < ST_N; i++) {
-        if (sqlite3_prepare_v3(b->db, stmt_sql[i], -1,
-                               SQLITE_PREPARE_PERSISTENT, &b->st[i],
-                               NULL) != SQLITE_OK) {
-            snprintf(err, errlen, "%s tiene tablas de otra forma (%s)", path,
-                     sqlite3_errmsg(b->db));
-            goto fail;
-        }
+    if (existed && !S_ISREG(sb.st_mode)) {
+        snprintf(err, errlen, "%s no es un archivo regular", path);
+        goto fail;
     }
-    if (!query_u64(b, ST_LAST_SEQ, &b->ultimo_seq)) {
+    if (!store_writable(path, err, errlen) ||
+        !writer_open(b, o->sync, existed, err, errlen))
+        goto fail;
+    if (!sq_u64(&b->w, ST_LAST_SEQ, &seq)) {
         snprintf(err, errlen, "no se puede leer %s: %s", path,
-                 sqlite3_errmsg(b->db));
+                 sqlite3_errmsg(b->w.db));
         goto fail;
     }
+    atomic_store(&b->ultimo_seq, seq);
+    /* The WAL exists from the first read in WAL mode (just done) until the
+     * last connection closes. */
+    snprintf(wal, sizeof wal, "%s-wal", path);
+    if (!watch(&b->files[0], path, err, errlen) ||
+        !watch(&b->files[1], wal, err, errlen))
+        goto fail;
+    log_memory(b);
     *ops = &sqlite_ops;
     return b;
 fail:

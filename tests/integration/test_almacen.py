@@ -1,13 +1,17 @@
 """The store against the outside world: one server per file, a server that is
 slow but alive, ids that look alike on screen."""
+import glob
 import os
 import signal
+import sqlite3
+import stat
 import subprocess
+import threading
 import unittest
 
 import harness
 import rpc
-from rpc import INVALIDO, OK
+from rpc import ERROR_INTERNO, INVALIDO, OK
 
 
 def run_server(*args, timeout=30):
@@ -55,6 +59,138 @@ class UnServidorPorAlmacen(unittest.TestCase):
                 os.kill(first.pid, signal.SIGCONT)
             with first.client(1) as c:
                 self.assertEqual(c.agregar("p", "n", 1), OK)
+
+
+def productos_en(path):
+    con = sqlite3.connect(path)
+    try:
+        return sorted(r[0] for r in con.execute("SELECT id FROM productos"))
+    finally:
+        con.close()
+
+
+class BloqueoExterno(unittest.TestCase):
+    def test_external_exclusive_lock_delays_writes_only(self):
+        with harness.Server() as srv:
+            with srv.client(2) as c:
+                self.assertEqual(c.agregar("p", "n", 1), OK)
+            other = sqlite3.connect(srv.db, isolation_level=None)
+            other.execute("BEGIN EXCLUSIVE")
+            try:
+                answers = []
+
+                def write():
+                    with srv.client(2, timeout=30) as w:
+                        answers.append(w.ajustar("p", 1)[0])
+                writer = threading.Thread(target=write)
+                writer.start()
+                # While the write waits for the lock, reads, NULL and ESTADO
+                # answer within a timeout well below the write's 5 s wait.
+                with srv.client(2, timeout=3) as c:
+                    for _ in range(20):
+                        self.assertEqual(c.null(), b"")
+                        self.assertEqual(c.obtener("p"), (OK, ("p", "n", 1)))
+                        self.assertEqual(c.pagina()[0], OK)
+                        self.assertEqual(c.movimientos()[0], OK)
+                        self.assertEqual(c.estado()["productos"], 1)
+                writer.join(60)
+                self.assertEqual(answers, [ERROR_INTERNO])
+            finally:
+                other.rollback()
+                other.close()
+            with srv.client(2) as c:                  # the lock gone, writes work
+                self.assertEqual(c.ajustar("p", 1), (OK, ("p", "n", 2)))
+
+
+class AlmacenQueNoSePuedeEscribir(unittest.TestCase):
+    def start_refused(self, srv, *words):
+        r = run_server("--db", srv.db, "--program", str(srv.program))
+        self.assertEqual(r.returncode, 1, r.stderr)
+        for w in words:
+            self.assertIn(w, r.stderr)
+        return r
+
+    def test_read_only_file_and_folder_are_refused_at_start(self):
+        with harness.Server() as srv:
+            with srv.client(1) as c:
+                self.assertEqual(c.agregar("p", "n", 1), OK)
+            srv.stop()
+            os.chmod(srv.db, 0o444)
+            self.start_refused(srv, srv.db, "permiso de escritura")
+            os.chmod(srv.db, 0o644)
+            os.chmod(srv.dir, 0o555)
+            try:
+                self.start_refused(srv, srv.dir)
+            finally:
+                os.chmod(srv.dir, 0o755)
+            srv.start()
+            self.assertEqual(productos_en(srv.db), ["p"])
+
+    def test_immutable_file_is_refused_at_start(self):
+        with harness.Server() as srv:
+            srv.stop()
+            if subprocess.run(["chattr", "+i", srv.db], capture_output=True).returncode:
+                self.skipTest("this filesystem has no immutable flag (chattr +i)")
+            try:
+                self.start_refused(srv, srv.db, "inmutable")
+                self.assertEqual(os.path.getsize(srv.db + "-wal")
+                                 if os.path.exists(srv.db + "-wal") else 0, 0)
+            finally:
+                subprocess.run(["chattr", "-i", srv.db], check=True)
+
+
+class ArchivosBorrados(unittest.TestCase):
+    def fill(self, srv, n):
+        with srv.client(2) as c:
+            for i in range(n):
+                self.assertEqual(c.agregar("p%02d" % i, "n", i), OK)
+
+    def test_deleted_database_is_noticed_and_nothing_acknowledged_is_lost(self):
+        with harness.Server() as srv:
+            self.fill(srv, 20)
+            os.unlink(srv.db)
+            with srv.client(2) as c:
+                self.assertEqual(c.agregar("tarde", "n", 1), ERROR_INTERNO)
+                self.assertEqual(c.ajustar("p00", 1)[0], ERROR_INTERNO)
+                e = c.estado()
+                self.assertFalse(e["almacen_ok"])
+                self.assertEqual(e["productos"], 20)      # last known, not 0
+                self.assertEqual(e["ultimo_seq"], 20)
+                self.assertEqual(c.obtener("p05"), (OK, ("p05", "n", 5)))
+            log = srv.log()
+            self.assertEqual(log.count("fue borrado"), 1, log)
+            copies = glob.glob(srv.db + ".recuperado-*")
+            self.assertEqual(len(copies), 1, log)
+            self.assertIn(copies[0], log)
+            # Every acknowledged write is in the copy, nothing refused is.
+            self.assertEqual(productos_en(copies[0]), ["p%02d" % i for i in range(20)])
+
+    def test_deleted_wal_is_noticed_and_a_crash_loses_nothing(self):
+        with harness.Server() as srv:
+            self.fill(srv, 20)
+            os.unlink(srv.db + "-wal")
+            with srv.client(2) as c:
+                self.assertEqual(c.estado()["almacen_ok"], False)
+                self.assertEqual(c.agregar("tarde", "n", 1), ERROR_INTERNO)
+                self.assertEqual(c.estado()["productos"], 20)
+            self.assertIn("reinicie el servidor", srv.log())
+            srv.kill9()
+            self.assertEqual(productos_en(srv.db), ["p%02d" % i for i in range(20)])
+            srv.start()
+            with srv.client(2) as c:
+                self.assertTrue(c.estado()["almacen_ok"])
+                self.assertEqual(c.agregar("nuevo", "n", 1), OK)
+                self.assertEqual(c.movimientos()[2], 21)
+
+    def test_replaced_database_is_noticed(self):
+        with harness.Server() as srv:
+            self.fill(srv, 3)
+            os.rename(srv.db, srv.db + ".viejo")
+            sqlite3.connect(srv.db).close()            # another file, same name
+            with srv.client(2) as c:
+                self.assertEqual(c.agregar("tarde", "n", 1), ERROR_INTERNO)
+                self.assertFalse(c.estado()["almacen_ok"])
+            self.assertIn("fue sustituido", srv.log())
 
 
 class IdsQueSeParecen(unittest.TestCase):

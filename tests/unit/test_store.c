@@ -12,6 +12,16 @@
 
 #include "store.h"
 
+/* Options for store_open, in a static the store reads only while opening. */
+static const struct store_opciones *
+opciones(enum store_sync sync, bool group_commit)
+{
+    static struct store_opciones o;
+
+    o = (struct store_opciones){ sync, group_commit, STORE_MMAP_MIB_DEFECTO };
+    return &o;
+}
+
 struct fixture {
     char dir[64];
     char path[128];
@@ -30,7 +40,7 @@ setup(void **state)
     if (mkdtemp(f->dir) == NULL)
         return -1;
     snprintf(f->path, sizeof f->path, "%s/inv.db", f->dir);
-    f->s = store_open(f->path, STORE_SYNC_FULL, true, err, sizeof err);
+    f->s = store_open(f->path, opciones(STORE_SYNC_FULL, true), err, sizeof err);
     if (f->s == NULL) {
         fprintf(stderr, "store_open: %s\n", err);
         return -1;
@@ -59,7 +69,7 @@ reopen(struct fixture *f)
     char err[256];
 
     store_close(f->s);
-    f->s = store_open(f->path, STORE_SYNC_FULL, true, err, sizeof err);
+    f->s = store_open(f->path, opciones(STORE_SYNC_FULL, true), err, sizeof err);
     assert_non_null(f->s);
 }
 
@@ -281,7 +291,7 @@ test_not_a_database(void **state)
     snprintf(path, sizeof path, "%s/junk.db", f->dir);
     write_file(path, junk, sizeof junk);
     err[0] = '\0';
-    assert_null(store_open(path, STORE_SYNC_FULL, true, err, sizeof err));
+    assert_null(store_open(path, opciones(STORE_SYNC_FULL, true), err, sizeof err));
     assert_non_null(strstr(err, "no es una base de datos SQLite válida"));
     assert_int_equal(read_file(path, back, sizeof back), sizeof junk);
     assert_memory_equal(back, junk, sizeof junk);
@@ -313,7 +323,7 @@ test_damaged_database(void **state)
     for (size_t off = 4096; off + 12 <= n; off += 4096)
         memset(buf + off, 0x5A, 12);
     write_file(f->path, buf, n);
-    assert_null(store_open(f->path, STORE_SYNC_FULL, true, err, sizeof err));
+    assert_null(store_open(f->path, opciones(STORE_SYNC_FULL, true), err, sizeof err));
     assert_non_null(strstr(err, "dañada"));
     /* Left exactly as we damaged it. */
     {
@@ -323,14 +333,14 @@ test_damaged_database(void **state)
         assert_memory_equal(again, buf, n);
     }
     f->s = store_open("/tmp/inventario-unit-nonexistent-dir/x/y.db",
-                      STORE_SYNC_FULL, true, err, sizeof err);
+                      opciones(STORE_SYNC_FULL, true), err, sizeof err);
     assert_null(f->s);
     f->s = NULL;
     {
         char p2[160];
 
         snprintf(p2, sizeof p2, "%s/otra.db", f->dir);
-        f->s = store_open(p2, STORE_SYNC_NORMAL, false, err, sizeof err);
+        f->s = store_open(p2, opciones(STORE_SYNC_NORMAL, false), err, sizeof err);
         assert_non_null(f->s);
     }
 }
