@@ -429,7 +429,7 @@ main(int argc, char **argv)
         fatalx("%s", err);
     claim_program(set.program);
     so = (struct store_opciones){ .sync = set.sync, .group_commit = set.group_commit,
-                                  .mmap_mib = set.mmap_mib };
+                                  .mmap_mib = set.mmap_mib, .lectores = set.threads };
     if ((store = store_open(set.db, &so, err, sizeof err)) == NULL)
         fatalx("%s", err);
     /* store_path: the --db given, but without a password a URI may carry. */

@@ -98,10 +98,10 @@ struct store_opciones {
     bool            group_commit;   /* batch concurrent writes into one commit */
     unsigned        mmap_mib;       /* SQLite: MiB of the file read through
                                      * one shared memory map (0: none) */
+    unsigned        lectores;       /* SQLite: read connections, opened at
+                                     * start: as many as reads at once */
 };
 #define STORE_MMAP_MIB_DEFECTO 1024
-#define STORE_OPCIONES_DEFECTO \
-    { STORE_SYNC_FULL, true, STORE_MMAP_MIB_DEFECTO }
 
 /* Opens the database: a postgresql:// (or postgres://) URI selects a
  * PostgreSQL database, anything else is a SQLite file, created empty if it

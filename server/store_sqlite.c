@@ -19,8 +19,8 @@
 #include "store_sqlite.h"
 #include "wal_guard.h"
 
-/* Read connections open at most; a read finding all busy waits for one. */
-#define READERS_MAX 16
+/* Read connections at most; a read finding all busy waits for one. */
+#define READERS_MAX 64
 
 /* How long a write waits for a lock another process holds on the file
  * (sqlite3 shell, a backup tool) before it answers ERROR_INTERNO. */
@@ -58,6 +58,7 @@ struct backend {
     pthread_cond_t   rfree;         /* a reader was given back */
     struct sq_conn  *idle;
     unsigned         n_readers;
+    unsigned         max_readers;
 };
 
 /* ---- the files under us ------------------------------------------------- */
@@ -396,7 +397,7 @@ reader_take(struct backend *b)
     struct sq_conn *c;
 
     pthread_mutex_lock(&b->rlock);
-    while (b->idle == NULL && b->n_readers >= READERS_MAX)
+    while (b->idle == NULL && b->n_readers >= b->max_readers)
         pthread_cond_wait(&b->rfree, &b->rlock);
     if ((c = b->idle) != NULL) {
         b->idle = c->next;
@@ -700,6 +701,21 @@ sqlite_backend_open(const char *path, const struct store_opciones *o,
         goto fail;
     }
     atomic_store(&b->ultimo_seq, seq);
+    /* All of them now, so that the server's descriptors and memory do not
+     * grow later, the first time calls come together. */
+    b->max_readers = o->lectores < 1 ? 1 : o->lectores > READERS_MAX
+                                               ? READERS_MAX : o->lectores;
+    for (unsigned i = 0; i < b->max_readers; i++) {
+        struct sq_conn *c = reader_open(b);
+
+        if (c == NULL) {
+            snprintf(err, errlen, "no se pueden abrir las conexiones de "
+                     "lectura de %s", path);
+            goto fail;
+        }
+        b->n_readers++;
+        reader_give(b, c);
+    }
     /* The WAL exists from the first read in WAL mode (just done) until the
      * last connection closes. */
     snprintf(wal, sizeof wal, "%s-wal", path);

@@ -130,7 +130,7 @@ open_store(void)
     char err[512];
 
     remove_db();
-    F.store = store_open(F.db, &(struct store_opciones){ STORE_SYNC_NORMAL, true, 0 },
+    F.store = store_open(F.db, &(struct store_opciones){ STORE_SYNC_NORMAL, true, 0, 1 },
                          err, sizeof err);
     if (F.store == NULL) {
         fprintf(stderr, "fuzz_dispatch: %s\n", err);

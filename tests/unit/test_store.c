@@ -18,7 +18,7 @@ opciones(enum store_sync sync, bool group_commit)
 {
     static struct store_opciones o;
 
-    o = (struct store_opciones){ sync, group_commit, STORE_MMAP_MIB_DEFECTO };
+    o = (struct store_opciones){ sync, group_commit, STORE_MMAP_MIB_DEFECTO, 4 };
     return &o;
 }
 
