@@ -19,6 +19,7 @@
 
 #include "inventario.h"
 #include "resolver.h"
+#include "rpcclient.h"
 #include "xdrproc.h"
 
 #define RPCBIND_PUERTO "111"
@@ -276,8 +277,8 @@ abrir_version(struct conexion *c, const struct rpcbind *rb, unsigned puerto,
               rpcvers_t vers, int *err, rpcvers_t *alta)
 {
     struct sockaddr_storage dir = rb->dir;
-    struct netbuf nb = { .maxlen = rb->len, .len = rb->len, .buf = &dir };
     struct timeval tv = plazo(c);
+    struct stream st_tcp;
     struct rpc_err re;
     enum clnt_stat st;
     CLIENT *cl;
@@ -292,14 +293,19 @@ abrir_version(struct conexion *c, const struct rpcbind *rb, unsigned puerto,
         return errno == ETIMEDOUT ? RPC_TIMEDOUT
                : errno == ECANCELED ? RPC_INTR : RPC_SYSTEMERROR;
     }
-    if ((cl = clnt_vc_create(fd, &nb, c->prog, vers, 0, 0)) == NULL) {
-        *err = rpc_createerr.cf_error.re_errno;
+    /* The library's own CLIENT (rpcclient.h): one deadline per call. */
+    if (!stream_tcp(fd, &st_tcp)) {
+        *err = errno;
         close(fd);
+        return RPC_SYSTEMERROR;
+    }
+    if ((cl = rpcclient_create(st_tcp, c->prog, vers)) == NULL) {
+        *err = rpc_createerr.cf_error.re_errno;
         return rpc_createerr.cf_stat;
     }
-    (void)clnt_control(cl, CLSET_FD_CLOSE, NULL);
+    (void)clnt_control(cl, RPCCLIENT_SET_CANCEL_FD, &c->cancelar_fd);
     /* rpcgen's stubs would wait 25 s; every call waits what was asked. */
-    (void)clnt_control(cl, CLSET_TIMEOUT, (char *)&tv);
+    (void)clnt_control(cl, CLSET_TIMEOUT, &tv);
     credenciales(cl);
     st = clnt_call(cl, NULLPROC, XDRPROC(xdr_void), NULL, XDRPROC(xdr_void), NULL, tv);
     if (st != RPC_SUCCESS) {

@@ -6,7 +6,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "acotado.h"
 #include "conexion_privada.h"
+#include "rpcclient.h"
 
 /* Pause before repeating a call whose connection was lost, so that a server
  * being restarted has a moment to register again. */
@@ -78,9 +80,15 @@ fallo_en_llamada(struct conexion *c, enum clnt_stat st, enum llamada_tipo tipo,
                        c->host);
         return RES_INVALIDO;
     case RPC_CANTDECODERES:
-        conexion_fallo(c, "El servidor en %s envió una respuesta que no sigue el "
-                       "protocolo o pasa de sus límites (%s); se descarta.",
-                       c->host, detalle(st, re.re_errno));
+        if (re.re_errno == EMSGSIZE)
+            conexion_fallo(c, "El servidor en %s envió una respuesta de más de "
+                           "%u MiB, el límite de este programa; se descarta.",
+                           c->host, RPCCLIENT_RECORD_MAX / (1024 * 1024));
+        else
+            conexion_fallo(c, "El servidor en %s envió una respuesta que no sigue "
+                           "el protocolo o pasa de sus límites (una lista más "
+                           "larga de lo pedido, o datos ilegibles); se descarta.",
+                           c->host);
         c->incierta |= tipo != LLAMADA_LECTURA;
         conexion_cerrar(c);
         c->saltar = true;
@@ -180,6 +188,8 @@ conexion_llamar(struct conexion *c, const struct llamada *l)
     struct timeval tv = { .tv_sec = (time_t)(plazo_ms / 1000),
                           .tv_usec = (suseconds_t)(plazo_ms % 1000) * 1000 };
     enum resultado r = RES_ERROR_INTERNO;
+    u_int max = l->max_elementos;
+    struct rpcclient_decoder dec = { .decode = acotado_decodificar, .ctx = &max };
 
     c->error[0] = '\0';
     c->incierta = false;
@@ -205,7 +215,9 @@ conexion_llamar(struct conexion *c, const struct llamada *l)
         }
         /* The stubs pass rpcgen's fixed 25 s; the CLIENT's own deadline,
          * set here for this call, wins over it. */
-        (void)clnt_control(c->clnt, CLSET_TIMEOUT, (char *)&tv);
+        (void)clnt_control(c->clnt, CLSET_TIMEOUT, &tv);
+        (void)clnt_control(c->clnt, RPCCLIENT_SET_CANCEL_FD, &c->cancelar_fd);
+        (void)clnt_control(c->clnt, RPCCLIENT_SET_DECODER, &dec);
         st = l->stub(c->clnt, l->arg, l->res);
         if (st == RPC_SUCCESS) {
             c->incierta = false;

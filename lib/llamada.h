@@ -42,6 +42,8 @@ struct llamada {
     void             *res;          /* zeroed by the caller */
     unsigned          espera_extra_ms;  /* added to the deadline: the time
                                            the server may hold the reply */
+    u_int             max_elementos;    /* the most items an array of the
+                                           answer may hold (acotado.h) */
 };
 
 /*

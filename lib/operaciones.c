@@ -51,13 +51,21 @@ stub_null(CLIENT *cl, void *a, void *r)
 }
 
 static enum resultado
+llamar_max(struct conexion *c, llamada_stub stub, unsigned version,
+           enum llamada_tipo tipo, void *arg, xdrproc_t xr, void *res, u_int max)
+{
+    struct llamada l = { .stub = stub, .version = version, .tipo = tipo,
+                         .arg = arg, .xr = xr, .res = res, .max_elementos = max };
+
+    return conexion_llamar(c, &l);
+}
+
+/* A call whose answer has no array. */
+static enum resultado
 llamar(struct conexion *c, llamada_stub stub, unsigned version,
        enum llamada_tipo tipo, void *arg, xdrproc_t xr, void *res)
 {
-    struct llamada l = { .stub = stub, .version = version, .tipo = tipo,
-                         .arg = arg, .xr = xr, .res = res };
-
-    return conexion_llamar(c, &l);
+    return llamar_max(c, stub, version, tipo, arg, xr, res, 0);
 }
 
 /* A call whose answer is a bare estado. */
@@ -179,8 +187,9 @@ enum resultado
 ops_listar_productos(struct conexion *c, lista_res *res)
 {
     memset(res, 0, sizeof *res);
-    return con_estado(llamar(c, stub_listar_productos, INVENTARIO_V1,
-                             LLAMADA_LECTURA, NULL, XDRPROC(xdr_lista_res), res),
+    return con_estado(llamar_max(c, stub_listar_productos, INVENTARIO_V1,
+                                 LLAMADA_LECTURA, NULL, XDRPROC(xdr_lista_res), res,
+                                 OPS_LISTA_MAX),
                       XDRPROC(xdr_lista_res), res, &res->e);
 }
 
@@ -197,8 +206,9 @@ ops_listar_pagina(struct conexion *c, const char *desde, unsigned max,
     pagina_args a = { .desde_id = ops_prestado(desde), .max = pagina(max) };
 
     memset(res, 0, sizeof *res);
-    return con_estado(llamar(c, stub_listar_pagina, INVENTARIO_V2,
-                             LLAMADA_LECTURA, &a, XDRPROC(xdr_pagina_res), res),
+    return con_estado(llamar_max(c, stub_listar_pagina, INVENTARIO_V2,
+                                 LLAMADA_LECTURA, &a, XDRPROC(xdr_pagina_res), res,
+                                 a.max),
                       XDRPROC(xdr_pagina_res), res, &res->e);
 }
 
@@ -337,8 +347,9 @@ ops_movimientos(struct conexion *c, uint64_t desde, const char *id, unsigned max
                            .max = pagina(max) };
 
     memset(res, 0, sizeof *res);
-    return con_estado(llamar(c, stub_movimientos, INVENTARIO_V2, LLAMADA_LECTURA,
-                             &a, XDRPROC(xdr_movimientos_res), res),
+    return con_estado(llamar_max(c, stub_movimientos, INVENTARIO_V2,
+                                 LLAMADA_LECTURA, &a, XDRPROC(xdr_movimientos_res),
+                                 res, a.max),
                       XDRPROC(xdr_movimientos_res), res, &res->e);
 }
 
@@ -353,7 +364,7 @@ ops_esperar_movimientos(struct conexion *c, uint64_t desde, const char *id,
     struct llamada l = { .stub = stub_esperar_movimientos, .version = INVENTARIO_V3,
                          .tipo = LLAMADA_LECTURA, .arg = &a,
                          .xr = XDRPROC(xdr_movimientos_res), .res = res,
-                         .espera_extra_ms = a.espera_ms };
+                         .espera_extra_ms = a.espera_ms, .max_elementos = a.max };
 
     memset(res, 0, sizeof *res);
     return con_estado(conexion_llamar(c, &l), XDRPROC(xdr_movimientos_res), res,

@@ -55,9 +55,10 @@ struct ops_lista {
 
 /* The most products a whole listing may hold (ops_listar, and a version
  * 1 server's single LISTAR_PRODUCTOS): past it the listing fails with
- * RES_PROTOCOLO rather than grow the client's memory (100 000 products of
- * the longest id and name take about 40 MiB). */
-#define OPS_LISTA_MAX 100000u
+ * RES_PROTOCOLO rather than grow the client's memory.  50 000 products of
+ * the longest id and name take about 19 MiB here, and as much again in a
+ * program's JSON or table of them, which keeps the client under 64 MiB. */
+#define OPS_LISTA_MAX 50000u
 
 /* NULL: a ping, which also connects. */
 enum resultado ops_null(struct conexion *c);
