@@ -5,14 +5,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "entrada.h"
 #include "formato.h"
 #include "operaciones.h"
-
-/* How often vigilar asks for new movements: quick enough to feel live,
- * slow enough to cost the server nothing. */
-#define VIGILAR_INTERVALO_MS 300
+#include "vigilancia.h"
 
 #define FRASE 1024
 
@@ -368,14 +366,11 @@ avisos(const struct salida *s)
 static enum resultado
 vigilar_inicio(const struct salida *s, const char *id, uint64_t *desde)
 {
-    movimientos_res res;
-    enum resultado r = ops_movimientos(s->con, 0, "", 1, &res);
+    enum resultado r = vigilancia_inicio(s->con, desde);
     FILE *f = avisos(s);
 
     if (r != RES_OK)
         return fallar(s, r, OP_VIGILAR, id);
-    *desde = res.movimientos_res_u.ok.ultimo_seq;
-    ops_movimientos_liberar(&res);
     if (id[0] != '\0') {
         fputs("Vigilando los cambios del producto ", f);
         formato_texto(f, id);
@@ -388,61 +383,55 @@ vigilar_inicio(const struct salida *s, const char *id, uint64_t *desde)
     return RES_OK;
 }
 
-/* One look for new movements: prints them and moves *desde past them.
- * Returns how many there were, or -1 if the server could not be asked
- * (said once per outage, through *caido). */
-static long
-vigilar_ronda(const struct salida *s, const char *id, uint64_t *desde, bool *caido)
+/* Prints one movement as it arrives (vigilancia_fn). */
+static void
+vigilar_mostrar(void *ctx, const movimiento *m)
 {
-    movimientos_res res;
-    enum resultado r = ops_movimientos(s->con, *desde, id, 0, &res);
-    const movimientos_ok *ok = &res.movimientos_res_u.ok;
-    FILE *f = avisos(s);
-    long nuevos;
+    const struct salida *s = ctx;
 
-    if (r != RES_OK) {
-        if (!*caido) {
-            char frase[FRASE];
-
-            formato_fallo(frase, sizeof frase, r, OP_VIGILAR, id, s->con);
-            formato_texto(f, frase);
-            fputs(" Se sigue intentando...\n", f);
-            fflush(f);
-        }
-        *caido = true;
-        return -1;
-    }
-    *caido = false;
-    for (u_int i = 0; i < ok->movimientos.movimientos_len; i++) {
-        const movimiento *m = &ok->movimientos.movimientos_val[i];
-
-        if (s->json)
-            (void)formato_json(stdout, formato_json_movimiento(m), true);
-        else
-            formato_movimiento(stdout, m);
-        *desde = m->seq;
-    }
+    if (s->json)
+        (void)formato_json(stdout, formato_json_movimiento(m), true);
+    else
+        formato_movimiento(stdout, m);
     fflush(stdout);
-    nuevos = (long)ok->movimientos.movimientos_len;
-    ops_movimientos_liberar(&res);
-    return nuevos;
 }
 
+/* Says once per outage that the server could not be asked. */
+static void
+vigilar_caido(const struct salida *s, enum resultado r, const char *id, bool *caido)
+{
+    FILE *f = avisos(s);
+    char frase[FRASE];
+
+    if (*caido)
+        return;
+    formato_fallo(frase, sizeof frase, r, OP_VIGILAR, id, s->con);
+    formato_texto(f, frase);
+    fputs(" Se sigue intentando...\n", f);
+    fflush(f);
+    *caido = true;
+}
+
+/*
+ * Follows the log until Enter (when mirar_stdin), Ctrl-C or SIGTERM.  Each
+ * round (vigilancia.h) is a long poll on a version 3 server, a poll and a
+ * pause on version 2; stdin and the interruptor cancel it at once, and the
+ * loop's top tells which it was.  A cancelled call drops the connection,
+ * and the next round connects again without a word.
+ */
 enum resultado
 accion_vigilar(const struct salida *s, const char *id, bool mirar_stdin)
 {
+    struct salida ctx = *s;     /* vigilar_mostrar's, which reads it only */
     uint64_t desde;
     bool caido = false;
-    long nuevos = 0;
     enum resultado r;
 
     if ((r = vigilar_inicio(s, id, &desde)) != RES_OK)
         return r;
     for (;;) {
-        /* After news there may be more behind them: ask again at once,
-         * but still hear Enter and Ctrl-C while changes keep coming. */
-        enum espera e = entrada_esperar(nuevos > 0 ? 0 : VIGILAR_INTERVALO_MS,
-                                        mirar_stdin);
+        enum espera e = entrada_esperar(0, mirar_stdin);
+        unsigned n;
 
         if (e == ESPERA_ENTER || e == ESPERA_INTERRUMPIDA)
             break;
@@ -453,7 +442,19 @@ accion_vigilar(const struct salida *s, const char *id, bool mirar_stdin)
                 break;
             mirar_stdin = false;
         }
-        nuevos = vigilar_ronda(s, id, &desde, &caido);
+        conexion_cancelable(s->con, mirar_stdin ? STDIN_FILENO : -1);
+        r = vigilancia_ronda(s->con, id, &desde, vigilar_mostrar, &ctx, &n);
+        conexion_cancelable(s->con, -1);
+        if (r == RES_OK) {
+            caido = false;
+        } else if (r != RES_CANCELADO) {
+            vigilar_caido(s, r, id, &caido);
+            /* A server that is down is asked again after a pause, which
+             * Enter and Ctrl-C still end. */
+            e = entrada_esperar(VIGILANCIA_INTERVALO_MS * 3, mirar_stdin);
+            if (e == ESPERA_ENTER || e == ESPERA_INTERRUMPIDA)
+                break;
+        }
     }
     if (!s->json) {
         fputs("Fin de la vigilancia.\n", stdout);

@@ -11,6 +11,8 @@
 
 #include <editline/readline.h>
 
+#include "interruptor.h"
+
 /* Set by the handler, read and cleared by the main flow only. */
 static volatile sig_atomic_t interrumpido;
 
@@ -21,6 +23,7 @@ al_interrumpir(int sig)
 {
     (void)sig;
     interrumpido = 1;
+    interruptor_disparar();     /* a call in progress gives up (interruptor.h) */
 }
 
 void
@@ -28,6 +31,8 @@ entrada_iniciar(bool menu)
 {
     struct sigaction sa;
 
+    /* Without it Ctrl-C is only seen between calls: not a failure. */
+    (void)interruptor_iniciar();
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = al_interrumpir;
     sigemptyset(&sa.sa_mask);
@@ -56,6 +61,7 @@ void
 entrada_olvidar(void)
 {
     interrumpido = 0;
+    interruptor_rearmar();
 }
 
 /* Cuts the end of line and turns NUL bytes into DEL; len is the length. */

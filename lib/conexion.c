@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "interruptor.h"
 #include "inventario.h"
 
 /* Connections open now in this process, all conexiones together: only
@@ -239,6 +240,13 @@ void
 conexion_cancelable(struct conexion *c, int fd)
 {
     c->cancelar_fd = fd;
+}
+
+void
+conexion_cancelar_fds(const struct conexion *c, int fds[2])
+{
+    fds[0] = c->cancelar_fd;
+    fds[1] = interruptor_fd();
 }
 
 const char *

@@ -49,6 +49,10 @@ void conexion_avisar(const struct conexion *c, const char *fmt, ...)
 /* "5 s", "1,5 s": a time in ms as a person reads it, into buf. */
 const char *conexion_segundos(char *buf, size_t len, unsigned ms);
 
+/* The descriptors every wait of c watches to give up (conexion_cancelable,
+ * and the interruptor): -1 where there is none. */
+void conexion_cancelar_fds(const struct conexion *c, int fds[2]);
+
 /* Connected, on a connection that is still open, or why not (the
  * sentence set).  A connection the server closed while idle is replaced
  * without a word. */

@@ -70,15 +70,16 @@ struct rpcbind {
 };
 
 /* A TCP connection to sa made within ms, blocking again, or -1 with errno
- * (ETIMEDOUT when the time ran out, ECANCELED when cancelar_fd, if not
- * -1, became readable first). */
+ * (ETIMEDOUT when the time ran out, ECANCELED when one of the cancel
+ * descriptors became readable first). */
 static int
-conectar_tcp(const struct sockaddr *sa, socklen_t len, unsigned ms, int cancelar_fd)
+conectar_tcp(const struct sockaddr *sa, socklen_t len, unsigned ms,
+             const int cancelar[2])
 {
     int64_t fin = ahora_ms() + ms;
     socklen_t elen = sizeof(int);
     int fd, fl, err = 0, n;
-    struct pollfd p[2];
+    struct pollfd p[3];
 
     if ((fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0)
         return -1;
@@ -91,12 +92,13 @@ conectar_tcp(const struct sockaddr *sa, socklen_t len, unsigned ms, int cancelar
             int64_t queda = fin - ahora_ms();
 
             p[0] = (struct pollfd){ .fd = fd, .events = POLLOUT };
-            p[1] = (struct pollfd){ .fd = cancelar_fd, .events = POLLIN };
-            n = queda > 0 ? poll(p, 2, (int)queda) : 0;
+            p[1] = (struct pollfd){ .fd = cancelar[0], .events = POLLIN };
+            p[2] = (struct pollfd){ .fd = cancelar[1], .events = POLLIN };
+            n = queda > 0 ? poll(p, 3, (int)queda) : 0;
         } while (n < 0 && errno == EINTR);
         if (n == 0)
             err = ETIMEDOUT;
-        else if (n > 0 && p[1].revents != 0)
+        else if (n > 0 && (p[1].revents != 0 || p[2].revents != 0))
             err = ECANCELED;
         else if (n < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) < 0)
             err = errno;
@@ -144,8 +146,9 @@ abrir_rpcbind(struct conexion *c, int familia, struct rpcbind *rb)
 {
     struct addrinfo hints, *ai = NULL;
     char seg[24];
-    int rc, err = ENOENT;
+    int rc, err = ENOENT, cancelar[2];
 
+    conexion_cancelar_fds(c, cancelar);
     memset(&hints, 0, sizeof hints);
     hints.ai_family = familia;
     hints.ai_socktype = SOCK_STREAM;
@@ -155,7 +158,7 @@ abrir_rpcbind(struct conexion *c, int familia, struct rpcbind *rb)
     rb->fd = -1;
     for (const struct addrinfo *a = ai; a != NULL && rb->fd < 0; a = a->ai_next) {
         if ((rb->fd = conectar_tcp(a->ai_addr, a->ai_addrlen, c->espera_ms,
-                                   c->cancelar_fd)) < 0) {
+                                   cancelar)) < 0) {
             err = errno;
             continue;
         }
@@ -282,13 +285,14 @@ abrir_version(struct conexion *c, const struct rpcbind *rb, unsigned puerto,
     struct rpc_err re;
     enum clnt_stat st;
     CLIENT *cl;
-    int fd;
+    int fd, cancelar[2];
 
     *err = 0;
     *alta = 0;
+    conexion_cancelar_fds(c, cancelar);
     poner_puerto(&dir, puerto);
     if ((fd = conectar_tcp((struct sockaddr *)&dir, rb->len, c->espera_ms,
-                           c->cancelar_fd)) < 0) {
+                           cancelar)) < 0) {
         *err = errno;
         return errno == ETIMEDOUT ? RPC_TIMEDOUT
                : errno == ECANCELED ? RPC_INTR : RPC_SYSTEMERROR;
@@ -303,7 +307,7 @@ abrir_version(struct conexion *c, const struct rpcbind *rb, unsigned puerto,
         *err = rpc_createerr.cf_error.re_errno;
         return rpc_createerr.cf_stat;
     }
-    (void)clnt_control(cl, RPCCLIENT_SET_CANCEL_FD, &c->cancelar_fd);
+    (void)clnt_control(cl, RPCCLIENT_SET_CANCEL_FDS, cancelar);
     /* rpcgen's stubs would wait 25 s; every call waits what was asked. */
     (void)clnt_control(cl, CLSET_TIMEOUT, &tv);
     credenciales(cl);

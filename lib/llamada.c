@@ -189,6 +189,7 @@ conexion_llamar(struct conexion *c, const struct llamada *l)
                           .tv_usec = (suseconds_t)(plazo_ms % 1000) * 1000 };
     enum resultado r = RES_ERROR_INTERNO;
     u_int max = l->max_elementos;
+    int cancelar[2];
     struct rpcclient_decoder dec = { .decode = acotado_decodificar, .ctx = &max };
 
     c->error[0] = '\0';
@@ -216,7 +217,8 @@ conexion_llamar(struct conexion *c, const struct llamada *l)
         /* The stubs pass rpcgen's fixed 25 s; the CLIENT's own deadline,
          * set here for this call, wins over it. */
         (void)clnt_control(c->clnt, CLSET_TIMEOUT, &tv);
-        (void)clnt_control(c->clnt, RPCCLIENT_SET_CANCEL_FD, &c->cancelar_fd);
+        conexion_cancelar_fds(c, cancelar);
+        (void)clnt_control(c->clnt, RPCCLIENT_SET_CANCEL_FDS, cancelar);
         (void)clnt_control(c->clnt, RPCCLIENT_SET_DECODER, &dec);
         st = l->stub(c->clnt, l->arg, l->res);
         if (st == RPC_SUCCESS) {

@@ -32,7 +32,7 @@ struct rc {
     struct timeval timeout;         /* CLSET_TIMEOUT's */
     bool           timeout_set;     /* if not, each call's own timeout */
     bool           roto;            /* out of step: see rpcclient.h */
-    int            cancel_fd;
+    int            cancel_fd[2];
     u_int          record_max;
     struct rpcclient_decoder dec;   /* dec.decode NULL: xres itself */
     struct rpc_err err;
@@ -73,7 +73,7 @@ static enum clnt_stat
 esperar(struct rc *r, short want, int64_t fin, enum clnt_stat si_falla)
 {
     const struct stream_ops *o = r->st.ops;
-    struct pollfd p[2];
+    struct pollfd p[3];
     int n;
 
     for (;;) {
@@ -84,13 +84,14 @@ esperar(struct rc *r, short want, int64_t fin, enum clnt_stat si_falla)
         p[0] = (struct pollfd){ .fd = o->fd(r->st.h),
                                 .events = o->events != NULL ? o->events(r->st.h, want)
                                                             : want };
-        p[1] = (struct pollfd){ .fd = r->cancel_fd, .events = POLLIN };
-        n = poll(p, 2, queda > INT32_MAX ? INT32_MAX : (int)queda);
+        p[1] = (struct pollfd){ .fd = r->cancel_fd[0], .events = POLLIN };
+        p[2] = (struct pollfd){ .fd = r->cancel_fd[1], .events = POLLIN };
+        n = poll(p, 3, queda > INT32_MAX ? INT32_MAX : (int)queda);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
             return fallo(r, si_falla, errno);
-        if (n > 0 && p[1].revents != 0)
+        if (n > 0 && (p[1].revents != 0 || p[2].revents != 0))
             return fallo(r, RPC_INTR, 0);
         if (n > 0)
             return RPC_SUCCESS;
@@ -422,8 +423,9 @@ rc_control(CLIENT *cl, u_int req, void *info)
     case CLSET_PROG:
         r->prog = *(u_int32_t *)info;
         return TRUE;
-    case RPCCLIENT_SET_CANCEL_FD:
-        r->cancel_fd = *(int *)info;
+    case RPCCLIENT_SET_CANCEL_FDS:
+        r->cancel_fd[0] = ((const int *)info)[0];
+        r->cancel_fd[1] = ((const int *)info)[1];
         return TRUE;
     case RPCCLIENT_SET_DECODER:
         r->dec = *(struct rpcclient_decoder *)info;
@@ -470,7 +472,7 @@ rpcclient_create(struct stream st, rpcprog_t prog, rpcvers_t vers)
     r->prog = prog;
     r->vers = vers;
     r->xid = xid_inicial();
-    r->cancel_fd = -1;
+    r->cancel_fd[0] = r->cancel_fd[1] = -1;
     r->record_max = RPCCLIENT_RECORD_MAX;
     r->timeout = (struct timeval){ .tv_sec = 25 };
     cl->cl_ops = &rc_ops;

@@ -11,8 +11,8 @@
  *   - RFC 5531 record marking, any number of fragments, the whole record
  *     at most RPCCLIENT_RECORD_MAX bytes (or what RPCCLIENT_SET_RECORD_MAX
  *     says); a longer one fails the call;
- *   - a cancel descriptor that every wait also watches: readable, the
- *     call gives up at once with RPC_INTR;
+ *   - two cancel descriptors that every wait also watches: either one
+ *     readable, the call gives up at once with RPC_INTR;
  *   - results decoded by the caller's decoder, if one is set, so that
  *     arrays can be decoded with a bound (acotado.h);
  *   - byte I/O through a stream (stream.h): plain TCP or TLS.
@@ -36,7 +36,7 @@
  * CLGET_TIMEOUT, CLGET_FD, CLGET_XID, CLSET_XID, CLGET_VERS, CLSET_VERS,
  * CLGET_PROG, CLSET_PROG, CLSET_FD_CLOSE and CLSET_FD_NCLOSE (the stream
  * is always closed with the CLIENT).  Numbers well above libtirpc's. */
-#define RPCCLIENT_SET_CANCEL_FD  0x1001    /* int *: -1 for none */
+#define RPCCLIENT_SET_CANCEL_FDS 0x1001    /* const int[2]: -1 for none */
 #define RPCCLIENT_SET_DECODER    0x1002    /* struct rpcclient_decoder * */
 #define RPCCLIENT_SET_RECORD_MAX 0x1003    /* u_int * */
 
