@@ -40,7 +40,8 @@ struct servidor_propio {
 /* Finds the server binary (binario NULL: see above), creates a temporary
  * folder under base (NULL: $TMPDIR or /tmp), starts the server there and
  * waits, up to plazo_s seconds, until it answers a NULL call on 127.0.0.1.
- * A program number already taken is skipped for the next one.  On failure
+ * If the server exits 1 at start-up (most often: the program is taken),
+ * the next number is tried, up to 8.  On failure
  * everything it created is undone, err says why (with the end of the
  * server's log) and the result is false. */
 bool servidor_arrancar(struct servidor_propio *s, const char *binario,
