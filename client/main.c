@@ -16,6 +16,8 @@
 #include "formato.h"
 #include "menu.h"
 #include "resultado.h"
+#include "tls_ajustes.h"
+#include "tls_client.h"
 
 /* Every setting, with its default in ajustes_iniciar. */
 struct ajustes {
@@ -23,6 +25,7 @@ struct ajustes {
     unsigned long programa;     /* 0: the alias, or the contract's number */
     unsigned      espera_ms;
     bool          json;
+    struct tls_ajustes tls;     /* --tls and its files (tls_ajustes.h) */
 };
 
 static void
@@ -33,6 +36,7 @@ ajustes_iniciar(struct ajustes *a)
     /* A few seconds: a person waits for an answer, unlike rpcgen's 25 s. */
     a->espera_ms = 5000;
     a->json = false;
+    tls_ajustes_entorno(&a->tls);
 }
 
 static void
@@ -56,6 +60,7 @@ uso(FILE *f)
 "                       conexión, cada llamada), en segundos; admite decimales\n"
 "                       (por omisión 5)\n"
 "  -j, --json           respuestas y errores como JSON en la salida estándar\n"
+TLS_AJUSTES_AYUDA
 "  -h, --help           muestra esta ayuda y termina\n"
 "  -V, --version        muestra la versión y termina\n"
 "\n"
@@ -148,6 +153,9 @@ leer_espera(const char *s, unsigned *ms)
     return true;
 }
 
+/* Long options without a short form. */
+enum { OPT_TLS = 256, OPT_TLS_CERT, OPT_TLS_KEY, OPT_TLS_CA };
+
 static void
 opciones(int argc, char **argv, struct ajustes *a)
 {
@@ -156,6 +164,10 @@ opciones(int argc, char **argv, struct ajustes *a)
         { "program", required_argument, NULL, 'p' },
         { "timeout", required_argument, NULL, 't' },
         { "json",    no_argument,       NULL, 'j' },
+        { "tls",      no_argument,       NULL, OPT_TLS },
+        { "tls-cert", required_argument, NULL, OPT_TLS_CERT },
+        { "tls-key",  required_argument, NULL, OPT_TLS_KEY },
+        { "tls-ca",   required_argument, NULL, OPT_TLS_CA },
         { "help",    no_argument,       NULL, 'h' },
         { "version", no_argument,       NULL, 'V' },
         { NULL, 0, NULL, 0 }
@@ -183,6 +195,16 @@ opciones(int argc, char **argv, struct ajustes *a)
             break;
         case 'j':
             a->json = true;
+            break;
+        case OPT_TLS:
+            a->tls.activo = true;
+            break;
+        case OPT_TLS_CERT:
+        case OPT_TLS_KEY:
+        case OPT_TLS_CA:
+            *(c == OPT_TLS_CERT ? &a->tls.cert : c == OPT_TLS_KEY ? &a->tls.key
+                                : &a->tls.ca) = optarg;
+            a->tls.archivo_en_opcion = true;
             break;
         case 'h':
             uso(stdout);
@@ -236,6 +258,8 @@ main(int argc, char **argv)
     struct ajustes a;
     struct conexion_opts co;
     struct salida s;
+    struct tls_client *tls;
+    char err[512];
     bool menu;
     int ret;
 
@@ -253,12 +277,18 @@ main(int argc, char **argv)
         free(a.host);
         return resultado_salida(RES_USO);
     }
+    if (!tls_ajustes_cargar(&a.tls, &tls, err, sizeof err)) {
+        free(a.host);
+        uso_incorrecto("%s", err);
+    }
     co = (struct conexion_opts){ .host = a.host, .programa = a.programa,
                                  .espera_ms = a.espera_ms,
-                                 .aviso = menu ? aviso_menu : aviso_orden };
+                                 .aviso = menu ? aviso_menu : aviso_orden,
+                                 .tls = tls };
     s = (struct salida){ .con = conexion_nueva(&co), .json = a.json, .menu = menu };
     if (s.con == NULL) {
         fputs("inventario-client: no hay memoria\n", stderr);
+        tls_client_free(tls);
         free(a.host);
         return resultado_salida(RES_ERROR_INTERNO);
     }
@@ -267,6 +297,7 @@ main(int argc, char **argv)
     else
         ret = comandos_ejecutar(&s, argc - optind, argv + optind);
     conexion_liberar(s.con);
+    tls_client_free(tls);
     free(a.host);
     return ret;
 }

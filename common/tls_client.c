@@ -29,6 +29,8 @@ struct tls_stream {
     int                  fd;
     bool                 done;
     char                 host[256];
+    char                 error[256];    /* tls_stream_error */
+    bool                 send_pending;  /* a record waits in GnuTLS: flush it */
     /* What the server's certificate must be: for host, and for a TLS
      * server.  GnuTLS keeps a pointer to this until the session ends. */
     gnutls_typed_vdata_st want[2];
@@ -135,35 +137,47 @@ put32(unsigned char *p, uint32_t v)
 
 /* What a reply to the probe says (tls_client.h, tls_probe). */
 static int
-probe_verdict(const unsigned char *r, size_t n, uint32_t xid, char *err, size_t errlen)
+probe_verdict(const unsigned char *r, size_t n, uint32_t xid, uint32_t *high,
+              char *err, size_t errlen)
 {
-    uint32_t vlen;
+    size_t at;
+    uint32_t vlen, stat;
 
-    if (n < 12 || get32(r) != xid || get32(r + 4) != 1) {
-        snprintf(err, errlen, "la respuesta no es de ONC RPC");
-        return -1;
-    }
+    if (n < 12 || get32(r) != xid || get32(r + 4) != 1)
+        goto not_rpc;
     if (get32(r + 8) == 1) {            /* MSG_DENIED */
-        snprintf(err, errlen, "el servidor no ofrece TLS (rechaza la credencial "
-                 "AUTH_TLS: no conoce RPC con TLS o no tiene certificado)");
-        return 0;
+        snprintf(err, errlen, "rechaza la credencial AUTH_TLS (no conoce RPC con "
+                 "TLS o no tiene certificado)");
+        return TLS_PROBE_NO_TLS;
     }
-    if (n < 24) {
-        snprintf(err, errlen, "la respuesta no es de ONC RPC");
-        return -1;
+    if (n < 20 || (vlen = get32(r + 16)) > 400)
+        goto not_rpc;
+    at = 20 + ((vlen + 3) & ~3u);       /* past the verifier */
+    if (n < at + 4)
+        goto not_rpc;
+    stat = get32(r + at);
+    if (stat == 2 && n >= at + 12) {    /* PROG_MISMATCH: low, high */
+        *high = get32(r + at + 8);
+        snprintf(err, errlen, "no ofrece esa versión (sí hasta la %u)", *high);
+        return TLS_PROBE_MISMATCH;
     }
-    vlen = get32(r + 16);
-    if (get32(r + 12) == 0 && vlen == TLS_STARTTLS_LEN && n >= 24 + TLS_STARTTLS_LEN &&
-        memcmp(r + 20, TLS_STARTTLS, TLS_STARTTLS_LEN) == 0 &&
-        get32(r + 20 + TLS_STARTTLS_LEN) == 0)
-        return 1;
-    snprintf(err, errlen, "el servidor no ofrece TLS (respondió a la sonda "
-             "AUTH_TLS sin STARTTLS)");
-    return 0;
+    if (stat != 0) {
+        snprintf(err, errlen, "la sonda AUTH_TLS no fue aceptada (estado %u)", stat);
+        return TLS_PROBE_ERROR;
+    }
+    if (get32(r + 12) == 0 && vlen == TLS_STARTTLS_LEN &&
+        memcmp(r + 20, TLS_STARTTLS, TLS_STARTTLS_LEN) == 0)
+        return TLS_PROBE_STARTTLS;
+    snprintf(err, errlen, "respondió a la sonda AUTH_TLS sin STARTTLS");
+    return TLS_PROBE_NO_TLS;
+not_rpc:
+    snprintf(err, errlen, "la respuesta a la sonda AUTH_TLS no es de ONC RPC");
+    return TLS_PROBE_ERROR;
 }
 
 int
-tls_probe(int fd, uint32_t prog, uint32_t vers, int timeout_ms, char *err, size_t errlen)
+tls_probe(int fd, uint32_t prog, uint32_t vers, int timeout_ms, uint32_t *high,
+          char *err, size_t errlen)
 {
     long long deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
     unsigned char call[4 + 40], reply[512];
@@ -197,18 +211,18 @@ tls_probe(int fd, uint32_t prog, uint32_t vers, int timeout_ms, char *err, size_
         len = mark & 0x7FFFFFFFu;
         if (len > sizeof reply - got) {
             snprintf(err, errlen, "la respuesta a la sonda AUTH_TLS no es de ONC RPC");
-            return -1;
+            return TLS_PROBE_ERROR;
         }
         if (!recv_exact(fd, reply + got, len, deadline))
             goto io_error;
         got += len;
     } while (!(mark & 0x80000000u));
-    return probe_verdict(reply, got, xid, err, errlen);
+    return probe_verdict(reply, got, xid, high, err, errlen);
 io_error:
     snprintf(err, errlen, "sin respuesta a la sonda AUTH_TLS: %s",
              errno == ETIMEDOUT ? "tiempo agotado" :
              errno == ECONNRESET ? "el servidor cerró la conexión" : strerror(errno));
-    return -1;
+    return TLS_PROBE_ERROR;
 }
 
 /* -- credentials ----------------------------------------------------------- */
@@ -257,7 +271,7 @@ wait_session(struct tls_stream *t, long long deadline)
 }
 
 static bool
-setup(struct tls_client *c, struct tls_stream *t, const char *host)
+setup(const struct tls_client *c, struct tls_stream *t, const char *host)
 {
     snprintf(t->host, sizeof t->host, "%s", host);
     t->want[0] = (gnutls_typed_vdata_st){ GNUTLS_DT_DNS_HOSTNAME,
@@ -283,7 +297,7 @@ setup(struct tls_client *c, struct tls_stream *t, const char *host)
 }
 
 struct tls_stream *
-tls_stream_open(struct tls_client *c, int fd, const char *host, int timeout_ms,
+tls_stream_open(const struct tls_client *c, int fd, const char *host, int timeout_ms,
                 char *err, size_t errlen)
 {
     long long deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
@@ -330,9 +344,8 @@ fail:
 }
 
 ssize_t
-tls_stream_read(struct tls_stream *t, void *buf, size_t len, int timeout_ms)
+tls_stream_recv(struct tls_stream *t, void *buf, size_t len)
 {
-    long long deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
     ssize_t r;
 
     for (;;) {
@@ -341,13 +354,77 @@ tls_stream_read(struct tls_stream *t, void *buf, size_t len, int timeout_ms)
             return r;
         if (r == GNUTLS_E_PREMATURE_TERMINATION)
             return 0;
-        if (r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED || !gnutls_error_is_fatal(r)) {
-            if (wait_session(t, deadline) > 0)
-                continue;
+        if (r == GNUTLS_E_INTERRUPTED)
+            continue;
+        if (r == GNUTLS_E_AGAIN) {
+            errno = EAGAIN;
             return -1;
         }
+        if (!gnutls_error_is_fatal((int)r))
+            continue;
+        tls_error_text(t->g, (int)r, t->error, sizeof t->error);
         errno = r == GNUTLS_E_PULL_ERROR ? ECONNRESET : EPROTO;
         return -1;
+    }
+}
+
+ssize_t
+tls_stream_send(struct tls_stream *t, const void *buf, size_t len)
+{
+    ssize_t r;
+
+    if (len > TLS_RECORD_MAX)
+        len = TLS_RECORD_MAX;
+    for (;;) {
+        r = t->send_pending ? gnutls_record_send(t->g, NULL, 0)
+                            : gnutls_record_send(t->g, buf, len);
+        if (r >= 0) {
+            t->send_pending = false;
+            return r;
+        }
+        if (r == GNUTLS_E_INTERRUPTED)
+            continue;
+        if (r == GNUTLS_E_AGAIN) {
+            t->send_pending = true;
+            errno = EAGAIN;
+            return -1;
+        }
+        tls_error_text(t->g, (int)r, t->error, sizeof t->error);
+        errno = r == GNUTLS_E_PUSH_ERROR ? EPIPE : EPROTO;
+        return -1;
+    }
+}
+
+size_t
+tls_stream_pending(const struct tls_stream *t)
+{
+    return gnutls_record_check_pending(t->g);
+}
+
+short
+tls_stream_events(const struct tls_stream *t)
+{
+    return gnutls_record_get_direction(t->g) ? POLLOUT : POLLIN;
+}
+
+int
+tls_stream_fd(const struct tls_stream *t)
+{
+    return t->fd;
+}
+
+ssize_t
+tls_stream_read(struct tls_stream *t, void *buf, size_t len, int timeout_ms)
+{
+    long long deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+
+    for (;;) {
+        ssize_t r = tls_stream_recv(t, buf, len);
+
+        if (r >= 0 || errno != EAGAIN)
+            return r;
+        if (wait_session(t, deadline) <= 0)
+            return -1;
     }
 }
 
@@ -357,28 +434,24 @@ tls_stream_write(struct tls_stream *t, const void *buf, size_t len, int timeout_
     long long deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
     const unsigned char *p = buf;
     size_t done = 0;
-    bool pending = false;
 
     while (done < len) {
-        size_t n = len - done > TLS_RECORD_MAX ? TLS_RECORD_MAX : len - done;
-        ssize_t r = pending ? gnutls_record_send(t->g, NULL, 0)
-                            : gnutls_record_send(t->g, p + done, n);
+        ssize_t r = tls_stream_send(t, p + done, len - done);
 
         if (r >= 0) {
-            pending = false;
             done += (size_t)r;
             continue;
         }
-        if (r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED) {
-            pending = true;
-            if (wait_session(t, deadline) > 0)
-                continue;
+        if (errno != EAGAIN || wait_session(t, deadline) <= 0)
             return -1;
-        }
-        errno = r == GNUTLS_E_PUSH_ERROR ? EPIPE : EPROTO;
-        return -1;
     }
     return (ssize_t)len;
+}
+
+const char *
+tls_stream_error(const struct tls_stream *t)
+{
+    return t->error;
 }
 
 void
@@ -387,7 +460,7 @@ tls_stream_close(struct tls_stream *t)
     if (t == NULL)
         return;
     if (t->g != NULL) {
-        if (t->done)
+        if (t->done && !t->send_pending)
             gnutls_bye(t->g, GNUTLS_SHUT_WR);
         gnutls_deinit(t->g);
     }

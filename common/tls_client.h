@@ -35,15 +35,22 @@ struct tls_client *tls_client_new(const struct tls_client_files *f, char *err,
                                   size_t errlen);
 void tls_client_free(struct tls_client *c);
 
+/* What the AUTH_TLS probe found (tls_probe). */
+enum {
+    TLS_PROBE_ERROR    = -1,    /* no answer: timeout, closed, not RPC */
+    TLS_PROBE_NO_TLS   = 0,     /* answered, but the server offers no TLS */
+    TLS_PROBE_STARTTLS = 1,     /* answered STARTTLS: start the handshake */
+    TLS_PROBE_MISMATCH = 2      /* the server lacks that version: *high */
+};
+
 /*
- * The AUTH_TLS probe on fd, a connected socket with nothing sent yet:
- * a NULL call to prog/vers, and its reply, within timeout_ms.
- * 1: the server answered STARTTLS, start the handshake now.
- * 0: the server answered, but does not offer TLS (err says how it answered).
- * -1: no answer (err says why: timeout, closed, not RPC).
+ * The AUTH_TLS probe on fd, a connected socket with nothing sent yet: a
+ * NULL call to prog/vers, and its reply, within timeout_ms; one of the
+ * TLS_PROBE_* above.  Reads nothing past the reply.  Except for STARTTLS,
+ * err says what the server answered or why there was no answer.
  */
-int tls_probe(int fd, uint32_t prog, uint32_t vers, int timeout_ms, char *err,
-              size_t errlen);
+int tls_probe(int fd, uint32_t prog, uint32_t vers, int timeout_ms, uint32_t *high,
+              char *err, size_t errlen);
 
 struct tls_stream;
 
@@ -54,8 +61,25 @@ struct tls_stream;
  * server's certificate does not verify or is for another name, or ALPN
  * "sunrpc" is not agreed.
  */
-struct tls_stream *tls_stream_open(struct tls_client *c, int fd, const char *host,
+struct tls_stream *tls_stream_open(const struct tls_client *c, int fd, const char *host,
                                    int timeout_ms, char *err, size_t errlen);
+
+/*
+ * Non-blocking, for a CLIENT that polls the socket itself (lib/stream.h):
+ * as read(2) and write(2) on a non-blocking descriptor, 0 from recv at the
+ * end of the stream, -1 with errno EAGAIN when the socket must be waited
+ * for, in the direction tls_stream_events gives (POLLIN or POLLOUT: TLS may
+ * need to write to read, or the reverse), or another errno (EPROTO,
+ * ECONNRESET, EPIPE; tls_stream_error says why).  send moves at most one
+ * record (16 KiB); after EAGAIN it must be given the same bytes again.
+ * tls_stream_pending: bytes already decrypted, that recv returns at once
+ * (poll would not see them).
+ */
+ssize_t tls_stream_recv(struct tls_stream *t, void *buf, size_t len);
+ssize_t tls_stream_send(struct tls_stream *t, const void *buf, size_t len);
+size_t tls_stream_pending(const struct tls_stream *t);
+short tls_stream_events(const struct tls_stream *t);
+int tls_stream_fd(const struct tls_stream *t);
 
 /* Reads up to len bytes, waiting at most timeout_ms (-1: no limit) for the
  * first.  > 0: bytes read; 0: the server ended the stream; -1 with errno
@@ -67,6 +91,11 @@ ssize_t tls_stream_read(struct tls_stream *t, void *buf, size_t len, int timeout
  * is unusable: close it. */
 ssize_t tls_stream_write(struct tls_stream *t, const void *buf, size_t len,
                          int timeout_ms);
+
+/* Why the last read or write failed, in Spanish (e.g. the server's alert
+ * "el otro extremo lo rechaza: nuestro certificado está revocado", which
+ * TLS 1.3 delivers on the first read after the handshake); "" if none. */
+const char *tls_stream_error(const struct tls_stream *t);
 
 /* Sends close_notify if the socket takes it at once, and frees the stream.
  * NULL is allowed. */

@@ -119,6 +119,7 @@ conexion_nueva(const struct conexion_opts *o)
                                : (rpcprog_t)conexion_programa_defecto();
     c->espera_ms = o->espera_ms > 0 ? o->espera_ms : 1;
     c->aviso = o->aviso;
+    c->tls = o->tls;
     c->sin_repetir = o->sin_repetir;
     c->cancelar_fd = -1;
     return c;

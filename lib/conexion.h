@@ -25,6 +25,9 @@
  * outcome (resultado.h) and one Spanish sentence, kept for conexion_error,
  * that names the host and says what to check.
  *
+ * With TLS (opts.tls), each new connection first sends the AUTH_TLS probe,
+ * then makes the TLS handshake (RFC 9289), and only then its calls.
+ *
  * The procedures themselves are in operaciones.h.  Not thread-safe: one
  * thread owns a conexion (threads or processes that call at once each
  * have their own).
@@ -49,6 +52,11 @@ struct conexion_opts {
     /* Never repeat a call, whatever its kind: each call is sent once (the
      * stress tool counts calls, and decides on retries itself). */
     bool          sin_repetir;
+    /* RPC-with-TLS (tls_ajustes.h): with credentials, every connection
+     * asks for TLS and makes its calls inside it, and one that cannot is a
+     * failure (RES_SIN_TLS), never clear text.  NULL: clear text.  Must
+     * outlive the conexion; may be shared by several. */
+    const struct tls_client *tls;
 };
 
 /* How many times, in all, a write with an idempotency key is sent. */
@@ -59,6 +67,7 @@ struct conexion_opts {
 #define CONEXION_ALIAS "inventario.servicio"
 
 struct conexion;
+struct tls_client;
 
 /* The program number the alias gives, or the contract's.  getrpcbyname
  * is not thread-safe: call it before starting threads. */

@@ -27,6 +27,7 @@ struct conexion {
     unsigned   espera_ms;
     void     (*aviso)(const char *frase);
     bool       sin_repetir;
+    const struct tls_client *tls;  /* see conexion_opts.tls */
     int        cancelar_fd;     /* see conexion_cancelable; -1: none */
     CLIENT    *clnt;            /* NULL while not connected */
     rpcvers_t  vers;            /* of clnt; 0 when there is none */
@@ -61,6 +62,15 @@ enum resultado conexion_preparar(struct conexion *c);
 /* A new connection to c->host (rpcbind, then the server at the highest
  * version both speak): sets c->clnt and c->vers, or the sentence. */
 enum resultado descubrir_host(struct conexion *c);
+
+/* With TLS (c->tls): the probe, the handshake and a NULL call over a new
+ * connection fd to the server, at version vers; sets c->clnt and c->vers.
+ * Takes fd (closed on failure).  Returns the clnt_stat of the step that
+ * failed, *err its errno, *alta the highest version on PROG_MISMATCH;
+ * RPC_AUTHERROR means TLS itself failed, with the sentence already set
+ * (conexion_tls.c). */
+enum clnt_stat conexion_tls_abrir(struct conexion *c, int fd, rpcvers_t vers,
+                                  int *err, rpcvers_t *alta);
 
 /* Destroys a CLIENT and the credentials it carries. */
 void descubrir_destruir(CLIENT *cl);

@@ -297,6 +297,8 @@ abrir_version(struct conexion *c, const struct rpcbind *rb, unsigned puerto,
         return errno == ETIMEDOUT ? RPC_TIMEDOUT
                : errno == ECANCELED ? RPC_INTR : RPC_SYSTEMERROR;
     }
+    if (c->tls != NULL)                 /* RPC-with-TLS: conexion_tls.c */
+        return conexion_tls_abrir(c, fd, vers, err, alta);
     /* The library's own CLIENT (rpcclient.h): one deadline per call. */
     if (!stream_tcp(fd, &st_tcp)) {
         *err = errno;
@@ -371,6 +373,8 @@ fallo_al_conectar(struct conexion *c, enum clnt_stat st, int err)
     case RPC_INTR:
         conexion_fallo(c, "Se canceló la conexión con %s.", c->host);
         return RES_CANCELADO;
+    case RPC_AUTHERROR:                 /* TLS failed: the sentence is set */
+        return RES_SIN_TLS;
     case RPC_TIMEDOUT:
         conexion_fallo(c, "El servidor del programa %lu en %s no respondió en %s al "
               "conectar: puede estar sobrecargado o detenido. Compruébelo con: "

@@ -49,7 +49,9 @@
     X(RES_PROTOCOLO,          "PROTOCOLO",          true,                     \
       "el servidor respondió algo fuera del protocolo o de sus límites")      \
     X(RES_CANCELADO,          "CANCELADO",          true,                     \
-      "la espera de la respuesta se canceló (Ctrl-C)")
+      "la espera de la respuesta se canceló (Ctrl-C)")                        \
+    X(RES_SIN_TLS,            "SIN_TLS",            false,                    \
+      "con --tls, el servidor no ofrece TLS o no se pudo establecer (certificados)")
 
 enum resultado {
 #define RESULTADO_ENUM(name, code, incierto, frase) name,

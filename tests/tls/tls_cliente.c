@@ -51,8 +51,10 @@ main(int argc, char **argv)
         goto out;
     }
     if (strcmp(argv[6], "sonda") == 0) {
-        r = tls_probe(fd, 0x40000000u, 1, 5000, err, sizeof err);
-        if (r != 1) {
+        uint32_t high;
+
+        r = tls_probe(fd, 0x40000000u, 1, 5000, &high, err, sizeof err);
+        if (r != TLS_PROBE_STARTTLS) {
             fprintf(stderr, "sonda %d: %s\n", r, err);
             rc = 3;
             goto out;

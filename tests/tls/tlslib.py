@@ -20,6 +20,7 @@ import ssl
 import struct
 import subprocess
 import tempfile
+import unittest
 
 CERTIFICADOS = os.environ.get("CERTIFICADOS", "scripts/certificados.sh")
 AUTH_TLS = 7
@@ -97,6 +98,18 @@ class Pki:
 
     def close(self):
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class WithPki(unittest.TestCase):
+    """Tests on one set of certificates (Pki), made once per class."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.pki = Pki()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.pki.close()
 
 
 def client_context(pki, name=None, alpn=("sunrpc",), tls12=False, ca=None,
