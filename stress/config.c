@@ -141,7 +141,8 @@ usage(FILE *f)
 "Salida:\n"
 "  -j, --json               el informe en JSON por la salida estándar\n"
 "      --fail-on-error      sale con 5 si hubo llamadas fallidas\n"
-"      --verbose            cuenta lo que hace por la salida de errores\n"
+"  -v, --verbose            cuenta lo que hace por la salida de errores (-v como\n"
+"                           en inventario-server)\n"
 "  -h, --help               muestra esta ayuda y termina\n"
 "  -V, --version            muestra la versión y termina\n"
 "\n"
@@ -258,7 +259,7 @@ prefijo(struct config *c, const char *s)
 enum {
     O_PROCESSES = 256, O_PREFIX, O_NO_PRELOAD, O_HEAVY_CLIENTS, O_HEAVY_OP,
     O_SEED, O_RETRY, O_DUP_RATE, O_MAX_RETRIES, O_BENCH, O_BENCH_CLIENTS,
-    O_BENCH_SECONDS, O_BENCH_OPS, O_DB_DIR, O_FAIL_ON_ERROR, O_VERBOSE, O_VERIFY,
+    O_BENCH_SECONDS, O_BENCH_OPS, O_DB_DIR, O_FAIL_ON_ERROR, O_VERIFY,
     O_DURATION, O_CONTRA_REAL, O_SERVIDOR, O_CONSERVAR
 };
 
@@ -291,7 +292,7 @@ static const struct option longopts[] = {
     { "db-dir",        required_argument, NULL, O_DB_DIR },
     { "json",          no_argument,       NULL, 'j' },
     { "fail-on-error", no_argument,       NULL, O_FAIL_ON_ERROR },
-    { "verbose",       no_argument,       NULL, O_VERBOSE },
+    { "verbose",       no_argument,       NULL, 'v' },
     { "help",          no_argument,       NULL, 'h' },
     { "version",       no_argument,       NULL, 'V' },
     { NULL, 0, NULL, 0 }
@@ -408,7 +409,7 @@ opcion_resto(struct config *c, int o, const char *arg)
     case O_FAIL_ON_ERROR:
         c->fail_on_error = true;
         break;
-    case O_VERBOSE:
+    case 'v':
         c->verboso = true;
         break;
     case 'h':
@@ -506,7 +507,7 @@ config_parse(struct config *c, int argc, char **argv)
 
     config_init(c);
     opterr = 0;         /* getopt's own messages are in English: ours instead */
-    while ((o = getopt_long(argc, argv, ":H:p:t:c:n:N:m:jhV", longopts, NULL)) != -1) {
+    while ((o = getopt_long(argc, argv, ":H:p:t:c:n:N:m:jvhV", longopts, NULL)) != -1) {
         /* A short option's letter is in optopt; a long one is the whole word. */
         bool corta = optopt > 0 && optopt < 128 && argv[optind - 1][1] != '-';
 
