@@ -69,12 +69,12 @@ permitido(const struct proc *p, rpcproc_t proc, SVCXPRT *xprt)
     if (proc == 0 || escritura == NULL)
         return true;
     if (p->write)
-        return escritura->n > 0 ? acceso_permite(escritura, sa, len)
-                                : acceso_permite(lectura, sa, len);
-    if (lectura->n == 0)
+        return !acceso_vacia(escritura) ? acceso_permite(escritura, sa, len)
+                                        : acceso_permite(lectura, sa, len);
+    if (acceso_vacia(lectura))
         return true;
     return acceso_permite(lectura, sa, len) ||
-           (escritura->n > 0 && acceso_permite(escritura, sa, len));
+           (!acceso_vacia(escritura) && acceso_permite(escritura, sa, len));
 }
 
 uint64_t

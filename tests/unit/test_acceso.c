@@ -3,7 +3,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <cmocka.h>
@@ -82,6 +85,91 @@ test_zero_prefix_and_bad_input(void **state)
     assert_false(acceso_agregar(&l, "10.0.0.1"));  /* full */
 }
 
+static bool
+permite_a(const struct acceso_lista *l, const char *addr, const char *identidad)
+{
+    struct sockaddr_in s4;
+
+    memset(&s4, 0, sizeof s4);
+    s4.sin_family = AF_INET;
+    assert_int_equal(inet_pton(AF_INET, addr, &s4.sin_addr), 1);
+    return acceso_permite_llamada(l, (struct sockaddr *)&s4, sizeof s4, identidad);
+}
+
+static void
+test_identities(void **state)
+{
+    struct acceso_lista l;
+    char largo[80];
+
+    (void)state;
+    memset(&l, 0, sizeof l);
+    assert_true(acceso_vacia(&l));
+    assert_true(permite_a(&l, "10.0.0.1", NULL));
+    assert_true(acceso_agregar(&l, "tls:sucursal-norte"));
+    assert_true(acceso_agregar(&l, "tls:spiffe://tecnomarket/sur"));
+    assert_false(acceso_vacia(&l));
+    /* Only identities: no address is enough, and clear text is refused. */
+    assert_false(permite(&l, "127.0.0.1"));
+    assert_false(permite_a(&l, "127.0.0.1", NULL));
+    assert_false(permite_a(&l, "127.0.0.1", ""));
+    assert_true(permite_a(&l, "127.0.0.1", "sucursal-norte"));
+    assert_true(permite_a(&l, "127.0.0.1", "spiffe://tecnomarket/sur"));
+    assert_false(permite_a(&l, "127.0.0.1", "sucursal-nort"));
+    assert_false(permite_a(&l, "127.0.0.1", "sucursal-norte2"));
+    /* Networks and identities together: either one is enough. */
+    assert_true(acceso_agregar(&l, "192.168.0.0/16"));
+    assert_true(permite_a(&l, "192.168.3.4", NULL));
+    assert_true(permite_a(&l, "10.0.0.1", "sucursal-norte"));
+    assert_false(permite_a(&l, "10.0.0.1", "sucursal-este"));
+    /* Not identities: empty, spaces, control characters, too long, bare. */
+    assert_false(acceso_agregar(&l, "tls:"));
+    assert_false(acceso_agregar(&l, "tls:dos palabras"));
+    assert_false(acceso_agregar(&l, "tls:a\tb"));
+    memset(largo, 'x', sizeof largo);
+    memcpy(largo, "tls:", 4);
+    largo[69] = '\0';
+    assert_false(acceso_agregar(&l, largo));
+    largo[68] = '\0';
+    assert_true(acceso_agregar(&l, largo));       /* 64 is the limit */
+    assert_false(acceso_agregar(&l, "sucursal-norte"));
+    acceso_liberar(&l);
+    assert_int_equal(l.nidentidades, 0);
+}
+
+static void
+test_file(void **state)
+{
+    char ruta[] = "/tmp/test_acceso_XXXXXX", err[256];
+    struct acceso_lista l;
+    FILE *f;
+    int fd;
+
+    (void)state;
+    memset(&l, 0, sizeof l);
+    fd = mkstemp(ruta);
+    assert_true(fd >= 0);
+    f = fdopen(fd, "w");
+    fputs("# sucursales que escriben\n\n  tls:sucursal-norte  \n"
+          "tls:sucursal-sur\r\n10.0.0.0/8\n", f);
+    fclose(f);
+    assert_true(acceso_agregar_archivo(&l, ruta, err, sizeof err));
+    assert_int_equal(l.nidentidades, 2);
+    assert_int_equal(l.n, 1);
+    assert_true(permite_a(&l, "172.16.0.1", "sucursal-sur"));
+    assert_true(permite_a(&l, "10.1.1.1", NULL));
+    f = fopen(ruta, "a");
+    fputs("sucursal-este\n", f);
+    fclose(f);
+    assert_false(acceso_agregar_archivo(&l, ruta, err, sizeof err));
+    assert_non_null(strstr(err, "línea 6"));
+    assert_non_null(strstr(err, "sucursal-este"));
+    unlink(ruta);
+    assert_false(acceso_agregar_archivo(&l, ruta, err, sizeof err));
+    assert_non_null(strstr(err, "no se puede leer"));
+    acceso_liberar(&l);
+}
+
 int
 main(void)
 {
@@ -89,6 +177,8 @@ main(void)
         cmocka_unit_test(test_empty_allows_all),
         cmocka_unit_test(test_networks),
         cmocka_unit_test(test_zero_prefix_and_bad_input),
+        cmocka_unit_test(test_identities),
+        cmocka_unit_test(test_file),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
