@@ -89,6 +89,9 @@ if(DPKG_SHLIBDEPS)
 else()
   string(APPEND CPACK_DEBIAN_PACKAGE_DEPENDS
          ", libc6, libtirpc3, libsqlite3-0, libjansson4, libedit2, libunistring2, libgnutls30")
+  if(INVENTARIO_WITH_PG)
+    string(APPEND CPACK_DEBIAN_PACKAGE_DEPENDS ", libpq5")
+  endif()
 endif()
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "sqlite3")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA

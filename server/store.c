@@ -33,23 +33,6 @@ now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-bool
-backend_grow(void **items, size_t *cap, size_t n, size_t size)
-{
-    size_t ncap;
-    void *p;
-
-    if (n < *cap)
-        return true;
-    ncap = *cap ? *cap * 2 : 64;
-    p = realloc(*items, ncap * size);
-    if (p == NULL)
-        return false;
-    *items = p;
-    *cap = ncap;
-    return true;
-}
-
 /* Appends one movement inside the open transaction; lock held. */
 static bool
 log_movement(struct store *s, enum store_tipo tipo, const char *id,
@@ -453,11 +436,52 @@ store_path(const struct store *s)
     return s->path;
 }
 
+/*
+ * The backends a --db target can name: the first whose test matches opens
+ * it.  A kind left out of this build (INVENTARIO_WITH_PG=OFF) is still
+ * recognised, so that the server refuses it instead of taking a URI for a
+ * file name.
+ */
+typedef struct backend *backend_open_fn(const char *target,
+                                        const struct store_opciones *o,
+                                        const struct backend_ops **ops,
+                                        char *err, size_t errlen);
+static bool
+any_target(const char *target)
+{
+    (void)target;
+    return true;
+}
+
+static const struct backend_kind {
+    const char      *name;
+    bool           (*names)(const char *target);
+    backend_open_fn *open;          /* NULL: not in this build */
+    bool             shared;        /* several servers may use one */
+} kinds[] = {
+#ifdef INVENTARIO_WITH_PG
+    { "PostgreSQL", pg_target_is_uri, pg_backend_open, true },
+#else
+    { "PostgreSQL", pg_target_is_uri, NULL, true },
+#endif
+    { "SQLite", any_target, sqlite_backend_open, false },
+};
+
+static const struct backend_kind *
+kind_of(const char *target)
+{
+    size_t i = 0;
+
+    while (!kinds[i].names(target))
+        i++;                        /* the last one names anything */
+    return &kinds[i];
+}
+
 bool
 store_lock(const char *target, int *fd, char *err, size_t errlen)
 {
     *fd = -1;
-    if (pg_target_is_uri(target))
+    if (kind_of(target)->shared)
         return true;
     *fd = bloqueo_almacen(target, err, errlen);
     return *fd >= 0;
@@ -468,6 +492,7 @@ store_open(const char *path, const struct store_opciones *o, char *err,
            size_t errlen)
 {
     struct store *s = calloc(1, sizeof *s);
+    const struct backend_kind *k = kind_of(path);
     uint64_t productos, seq;
 
     if (s == NULL) {
@@ -496,11 +521,12 @@ store_open(const char *path, const struct store_opciones *o, char *err,
         snprintf(err, errlen, "sin memoria");
         goto fail;
     }
-    if (pg_target_is_uri(path))
-        s->b = pg_backend_open(path, o, &s->ops, err, errlen);
-    else
-        s->b = sqlite_backend_open(path, o, &s->ops, err, errlen);
-    if (s->b == NULL)
+    if (k->open == NULL) {
+        snprintf(err, errlen, "este inventario-server se compiló sin %s "
+                 "(INVENTARIO_WITH_PG=OFF): no puede abrir %s", k->name, s->path);
+        goto fail;
+    }
+    if ((s->b = k->open(path, o, &s->ops, err, errlen)) == NULL)
         goto fail;
     if (store_contar(s, &productos, &seq) != STORE_OK) {
         snprintf(err, errlen, "no se puede leer %s", s->path);

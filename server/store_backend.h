@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "store.h"
 
@@ -90,19 +91,37 @@ struct backend *sqlite_backend_open(const char *path,
 
 /* A backend on a PostgreSQL database named by a postgresql:// or
  * postgres:// URI (libpq's syntax), shared by any number of servers.  NULL
- * on failure, with a one-line reason (Spanish) in err. */
+ * on failure, with a one-line reason (Spanish) in err.  Only in a build
+ * with INVENTARIO_WITH_PG. */
 struct backend *pg_backend_open(const char *uri, const struct store_opciones *o,
                                 const struct backend_ops **ops,
                                 char *err, size_t errlen);
 
-/* True if target is a PostgreSQL URI rather than a SQLite path. */
+/* True if target is a PostgreSQL URI rather than a SQLite path (in any
+ * build: one without PostgreSQL must refuse it, not create such a file). */
 bool pg_target_is_uri(const char *target);
 
 /* A copy of a URI fit for logs, its password (if any) replaced by ***;
  * the caller frees it.  NULL if memory ran out. */
 char *pg_target_shown(const char *uri);
 
-/* Helpers for backends: growing result arrays. */
-bool backend_grow(void **items, size_t *cap, size_t n, size_t size);
+/* For backends: makes room in a growing result array for item n (doubling,
+ * from 64); false if memory ran out, the array left as it was. */
+static inline bool
+backend_grow(void **items, size_t *cap, size_t n, size_t size)
+{
+    size_t ncap;
+    void *p;
+
+    if (n < *cap)
+        return true;
+    ncap = *cap ? *cap * 2 : 64;
+    p = realloc(*items, ncap * size);
+    if (p == NULL)
+        return false;
+    *items = p;
+    *cap = ncap;
+    return true;
+}
 
 #endif

@@ -1,8 +1,6 @@
 /* store_pg.c - the store's PostgreSQL backend: several servers, one inventory. */
-#include "store_backend.h"
+#include "store_pg.h"
 
-#include <arpa/inet.h>
-#include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,180 +8,9 @@
 
 #include "log.h"
 
-/*
- * Why one advisory lock for every writer, in every server.
- *
- * The movement log's seq must be global and gapless: 1, 2, 3 ... in commit
- * order across all the servers that share the database, so that whoever has
- * seen seq N has seen every movement up to N.  A sequence object cannot give
- * that (nextval is not rolled back, so a failed write leaves a hole, and two
- * transactions may commit out of the order in which they drew numbers).  So
- * begin takes a transaction-level advisory lock, then reads the newest seq:
- * while the lock is held nobody else can write, the seq after it is ours,
- * and the lock is released only once the commit is visible to everyone.
- * The cost is that writes to one inventory are serialised, which they are
- * within one server anyway (store.c's global lock); writes are a few small
- * rows, the lock is held for one batch only, and group commit in store.c
- * packs every write that arrived during the previous commit into the next
- * batch, so N waiting writers share one lock and one commit.  Row locks
- * would let writes to different products overlap, but their commit order,
- * and so the log's order, would then no longer be the order of the seqs.
- *
- * The number is the program's (0x20494E56, "INV"): any other user of
- * advisory locks in the same database must not use it.
- */
-#define LOCK_KEY "541675094"
-
-/* Reads of the newest seq after taking the lock must see what the previous
- * holder committed: READ COMMITTED takes a new snapshot per statement.
- * REPEATABLE READ or SERIALIZABLE would take it at the lock's statement,
- * before the wait, and two servers would use the same seq. */
-#define BEGIN_SQL "BEGIN ISOLATION LEVEL READ COMMITTED"
-
-/*
- * Set on every session.  A server that hangs in the middle of a batch
- * (stopped, frozen, cut off) holds the advisory lock: PostgreSQL ends its
- * session after idle_in_transaction_session_timeout (our batches are never
- * idle but for a round trip), and the others, waiting less than their
- * lock_timeout, go on.  A holder that is busy instead (a COMMIT waiting for
- * a synchronous standby that is gone) makes them give up after lock_timeout
- * and answer ERROR_INTERNO, rather than keep every call behind the store's
- * lock waiting.
- */
-#define SESSION_SQL                                                          \
-    "SET lock_timeout = '5s';"                                               \
-    "SET idle_in_transaction_session_timeout = '3s';"                        \
-    "SET statement_timeout = '30s';"                                         \
-    "SET client_min_messages = warning"
-
-/* --sync full: a commit waits for the WAL to reach disk (and whatever
- * synchronous replicas the database asks for); only an explicit 'off' in
- * the database's settings is overridden.  --sync normal: it does not wait,
- * which the documentation spells out. */
-#define SYNC_FULL_SQL                                                        \
-    "SELECT set_config('synchronous_commit', 'on', false) "                  \
-    "WHERE current_setting('synchronous_commit') = 'off'"
-#define SYNC_NORMAL_SQL "SET synchronous_commit = off"
-
 /* A lost database is tried again at most this often, so that while it is
  * down calls fail at once instead of each waiting for a connect. */
 #define RECONNECT_PAUSE_MS 1000
-
-/* Type OIDs, fixed in PostgreSQL's catalog (pg_type.dat). */
-#define OID_INT8 20
-#define OID_INT4 23
-#define OID_TEXT 25
-#define OID_VOID 2278
-
-/*
- * The prepared statements, one table: name, SQL, the types of the
- * parameters and of the result columns, one letter each: t text, i int4,
- * l int8, v void.  Preparing and describing every statement at start-up
- * checks that the tables have the shape we expect.
- */
-#define MOV_COLS "m.seq, m.cuando_ms, m.tipo, m.id, m.stock_antes, "          \
-                 "m.stock_despues, m.motivo, m.origen"
-/* The movements and the newest seq in one statement, so in one snapshot:
- * ultimo_seq is never older than a movement listed with it. */
-#define MOV_SQL(filter)                                                      \
-    "WITH u AS (SELECT coalesce(max(seq), 0) AS ultimo FROM movimientos) "   \
-    "SELECT u.ultimo, " MOV_COLS " FROM u LEFT JOIN LATERAL "                 \
-    "(SELECT * FROM movimientos WHERE " filter " seq > $1 "                  \
-    "ORDER BY seq LIMIT $2) m ON true ORDER BY m.seq"
-
-#define STMT_MAP(X)                                                          \
-    X(ST_BEGIN,     BEGIN_SQL, "", "")                                       \
-    X(ST_LOCK,      "SELECT pg_advisory_xact_lock(" LOCK_KEY ")", "", "v")   \
-    X(ST_HEAD,      "SELECT coalesce(max(seq), 0), txid_current() "          \
-                    "FROM movimientos", "", "ll")                            \
-    X(ST_COMMIT,    "COMMIT", "", "")                                        \
-    X(ST_ROLLBACK,  "ROLLBACK", "", "")                                      \
-    X(ST_GET,       "SELECT id, nombre, stock FROM productos WHERE id = $1", \
-                    "t", "tti")                                              \
-    X(ST_INSERT,    "INSERT INTO productos(id, nombre, stock) "              \
-                    "VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING",       \
-                    "tti", "")                                               \
-    X(ST_SETSTOCK,  "UPDATE productos SET stock = $2 WHERE id = $1",         \
-                    "ti", "")                                                \
-    X(ST_DELETE,    "DELETE FROM productos WHERE id = $1", "t", "")          \
-    X(ST_LIST,      "SELECT id, nombre, stock FROM productos "               \
-                    "WHERE id > $1 ORDER BY id LIMIT $2", "tl", "tti")       \
-    X(ST_MOV_ADD,   "INSERT INTO movimientos(seq, cuando_ms, tipo, id, "     \
-                    "stock_antes, stock_despues, motivo, origen) "           \
-                    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",               \
-                    "llitiitt", "")                                          \
-    X(ST_MOV_ALL,   MOV_SQL(""), "ll", "lllitiitt")                          \
-    X(ST_MOV_ID,    MOV_SQL("id = $3 AND"), "llt", "lllitiitt")              \
-    X(ST_COUNT,     "SELECT (SELECT count(*) FROM productos), "              \
-                    "(SELECT coalesce(max(seq), 0) FROM movimientos)",       \
-                    "", "ll")                                                \
-    X(ST_KEY_GET,   "SELECT id, delta, nombre, stock FROM claves "           \
-                    "WHERE clave = $1", "t", "tlti")                         \
-    X(ST_KEY_ADD,   "INSERT INTO claves(clave, id, delta, nombre, stock, "   \
-                    "cuando_ms) VALUES ($1, $2, $3, $4, $5, $6)",            \
-                    "ttltil", "")                                            \
-    X(ST_KEY_PRUNE, "DELETE FROM claves WHERE cuando_ms < $1", "l", "")      \
-    X(ST_XID_STATUS, "SELECT txid_status($1)", "l", "t")
-
-enum stmt_id {
-#define STMT_ENUM(name, sql, params, cols) name,
-    STMT_MAP(STMT_ENUM)
-#undef STMT_ENUM
-    ST_N
-};
-
-struct stmt_def {
-    const char *name, *sql, *params, *cols;
-};
-
-static const struct stmt_def stmts[ST_N] = {
-#define STMT_DEF(name, sql, params, cols) { #name, sql, params, cols },
-    STMT_MAP(STMT_DEF)
-#undef STMT_DEF
-};
-
-/* The tables: the same columns and CHECKs as SQLite's.  Ids are compared
- * with the "C" collation, bytewise like SQLite, so that LISTAR's order and
- * LISTAR_PAGINA's 'id > desde_id' are the contract's whatever the
- * database's default collation. */
-static const char schema[] =
-    "CREATE TABLE IF NOT EXISTS productos("
-    "  id     text COLLATE \"C\" PRIMARY KEY"
-    "         CHECK (octet_length(id) BETWEEN 1 AND 64),"
-    "  nombre text NOT NULL CHECK (octet_length(nombre) BETWEEN 1 AND 256),"
-    "  stock  integer NOT NULL CHECK (stock BETWEEN 0 AND 2147483647));"
-    "CREATE TABLE IF NOT EXISTS movimientos("
-    "  seq           bigint PRIMARY KEY,"
-    "  cuando_ms     bigint NOT NULL,"
-    "  tipo          integer NOT NULL CHECK (tipo BETWEEN 1 AND 3),"
-    "  id            text COLLATE \"C\" NOT NULL,"
-    "  stock_antes   integer NOT NULL,"
-    "  stock_despues integer NOT NULL,"
-    "  motivo        text NOT NULL,"
-    "  origen        text NOT NULL);"
-    "CREATE INDEX IF NOT EXISTS movimientos_id ON movimientos(id, seq);"
-    "CREATE TABLE IF NOT EXISTS claves("
-    "  clave     text COLLATE \"C\" PRIMARY KEY,"
-    "  id        text COLLATE \"C\" NOT NULL,"
-    "  delta     bigint NOT NULL,"
-    "  nombre    text NOT NULL,"
-    "  stock     integer NOT NULL,"
-    "  cuando_ms bigint NOT NULL);"
-    "CREATE INDEX IF NOT EXISTS claves_cuando ON claves(cuando_ms)";
-
-/* What open checks before touching anything: a standby cannot take writes,
- * and text must reach the database unchanged; whether the tables exist (a
- * role with only SELECT/INSERT/UPDATE/DELETE on them need not create). */
-static const char probe_sql[] =
-    "SELECT pg_is_in_recovery(), current_setting('server_encoding'), "
-    "to_regclass('productos') IS NOT NULL AND "
-    "to_regclass('movimientos') IS NOT NULL AND "
-    "to_regclass('claves') IS NOT NULL";
-
-static const char collation_sql[] =
-    "SELECT c.collname FROM pg_attribute a "
-    "JOIN pg_collation c ON c.oid = a.attcollation "
-    "WHERE a.attrelid = to_regclass('productos') AND a.attname = 'id'";
 
 struct backend {
     PGconn     *conn;
@@ -206,26 +33,6 @@ mono_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* libpq's messages end in a newline and may span lines: one line, for the
- * log and for err. */
-static void
-one_line(char *dst, size_t cap, const char *msg)
-{
-    size_t n = 0;
-
-    for (const char *p = msg ? msg : ""; *p != '\0' && n + 1 < cap; p++) {
-        if (*p == '\n' || *p == '\t' || *p == '\r') {
-            if (n > 0 && dst[n - 1] != ' ')
-                dst[n++] = ' ';
-            continue;
-        }
-        dst[n++] = *p;
-    }
-    while (n > 0 && dst[n - 1] == ' ')
-        n--;
-    dst[n] = '\0';
-}
-
 /* NOTICEs go to the debug log rather than libpq's default, stderr. */
 static void
 notice(void *arg, const char *msg)
@@ -233,181 +40,11 @@ notice(void *arg, const char *msg)
     char line[512];
 
     (void)arg;
-    one_line(line, sizeof line, msg);
+    pg_one_line(line, sizeof line, msg);
     log_debug("almacén: PostgreSQL: %s", line);
 }
 
-/* -- parameters and results, all binary ------------------------------------
- *
- * Text goes in binary format with its length given, so nothing depends on
- * a terminating NUL and nothing is quoted; integers in network order.
- */
-#define MAX_PARAMS 8
-
-struct params {
-    int         n;
-    const char *val[MAX_PARAMS];
-    int         len[MAX_PARAMS];
-    int         fmt[MAX_PARAMS];
-    char        num[MAX_PARAMS][8];
-};
-
-static void
-p_text(struct params *p, const char *s)
-{
-    p->val[p->n] = s;
-    p->len[p->n] = (int)strlen(s);
-    p->fmt[p->n++] = 1;
-}
-
-static void
-p_i64(struct params *p, int64_t v)
-{
-    uint64_t u = (uint64_t)v;
-
-    for (int i = 0; i < 8; i++)
-        p->num[p->n][i] = (char)(u >> (56 - 8 * i));
-    p->val[p->n] = p->num[p->n];
-    p->len[p->n] = 8;
-    p->fmt[p->n++] = 1;
-}
-
-static void
-p_i32(struct params *p, int32_t v)
-{
-    uint32_t u = htonl((uint32_t)v);
-
-    memcpy(p->num[p->n], &u, 4);
-    p->val[p->n] = p->num[p->n];
-    p->len[p->n] = 4;
-    p->fmt[p->n++] = 1;
-}
-
-static void
-p_null(struct params *p)
-{
-    p->val[p->n] = NULL;
-    p->len[p->n] = 0;
-    p->fmt[p->n++] = 1;
-}
-
-static bool
-r_i64(const PGresult *r, int row, int col, int64_t *out)
-{
-    const unsigned char *v = (const unsigned char *)PQgetvalue(r, row, col);
-    uint64_t u = 0;
-
-    if (PQgetisnull(r, row, col) || PQgetlength(r, row, col) != 8)
-        return false;
-    for (int i = 0; i < 8; i++)
-        u = u << 8 | v[i];
-    *out = (int64_t)u;
-    return true;
-}
-
-static bool
-r_i32(const PGresult *r, int row, int col, int32_t *out)
-{
-    uint32_t u;
-
-    if (PQgetisnull(r, row, col) || PQgetlength(r, row, col) != 4)
-        return false;
-    memcpy(&u, PQgetvalue(r, row, col), 4);
-    *out = (int32_t)ntohl(u);
-    return true;
-}
-
-/* Copies a text column, cut to cap - 1 bytes (the schema's CHECKs keep
- * every value within its field). */
-static void
-r_text(const PGresult *r, int row, int col, char *dst, size_t cap)
-{
-    size_t n = (size_t)PQgetlength(r, row, col);
-
-    if (n >= cap)
-        n = cap - 1;
-    memcpy(dst, PQgetvalue(r, row, col), n);
-    dst[n] = '\0';
-}
-
 /* -- the connection --------------------------------------------------------- */
-
-/* Runs one of our fixed statements (no input in it) on the connection as it
- * is; false with a one-line reason in why. */
-static bool
-exec_simple(PGconn *conn, const char *sql, char *why, size_t len)
-{
-    PGresult *r = PQexec(conn, sql);
-    ExecStatusType st = PQresultStatus(r);
-    bool ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
-
-    if (!ok)
-        one_line(why, len, PQerrorMessage(conn));
-    PQclear(r);
-    return ok;
-}
-
-static char
-type_letter(Oid t)
-{
-    switch (t) {
-    case OID_TEXT: return 't';
-    case OID_INT4: return 'i';
-    case OID_INT8: return 'l';
-    case OID_VOID: return 'v';
-    default:       return '?';
-    }
-}
-
-static Oid
-letter_type(char c)
-{
-    switch (c) {
-    case 't': return OID_TEXT;
-    case 'i': return OID_INT4;
-    default:  return OID_INT8;
-    }
-}
-
-/* Prepares statement i and checks the types of its result columns. */
-static bool
-prepare_one(PGconn *conn, int i, char *why, size_t len)
-{
-    const struct stmt_def *d = &stmts[i];
-    Oid types[MAX_PARAMS];
-    int np = (int)strlen(d->params), nc;
-    PGresult *r;
-    bool ok;
-
-    for (int k = 0; k < np; k++)
-        types[k] = letter_type(d->params[k]);
-    r = PQprepare(conn, d->name, d->sql, np, types);
-    ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-    PQclear(r);
-    if (!ok) {
-        one_line(why, len, PQerrorMessage(conn));
-        return false;
-    }
-    r = PQdescribePrepared(conn, d->name);
-    ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-    if (!ok)
-        one_line(why, len, PQerrorMessage(conn));
-    nc = ok ? PQnfields(r) : 0;
-    if (ok && nc != (int)strlen(d->cols)) {
-        snprintf(why, len, "%s: %d columnas, se esperaban %zu", d->name, nc,
-                 strlen(d->cols));
-        ok = false;
-    }
-    for (int k = 0; ok && k < nc; k++) {
-        if (type_letter(PQftype(r, k)) != d->cols[k]) {
-            snprintf(why, len, "%s: la columna %s es del tipo %u",
-                     d->name, PQfname(r, k), (unsigned)PQftype(r, k));
-            ok = false;
-        }
-    }
-    PQclear(r);
-    return ok;
-}
 
 /* What every new session needs: settings, then the statements.  'shape' is
  * set when the failure was a statement that does not fit the tables. */
@@ -415,11 +52,11 @@ static bool
 setup_session(struct backend *b, char *why, size_t len, bool *shape)
 {
     *shape = false;
-    if (!exec_simple(b->conn, SESSION_SQL, why, len) ||
-        !exec_simple(b->conn, b->sync_sql, why, len))
+    if (!pg_exec_simple(b->conn, SESSION_SQL, why, len) ||
+        !pg_exec_simple(b->conn, b->sync_sql, why, len))
         return false;
     for (int i = 0; i < ST_N; i++) {
-        if (!prepare_one(b->conn, i, why, len)) {
+        if (!pg_prepare_one(b->conn, i, why, len)) {
             *shape = PQstatus(b->conn) == CONNECTION_OK;
             return false;
         }
@@ -452,12 +89,12 @@ report_doubtful(struct backend *b)
 
     if (b->doubtful_xid == 0)
         return;
-    p_i64(&p, b->doubtful_xid);
-    r = PQexecPrepared(b->conn, stmts[ST_XID_STATUS].name, p.n, p.val, p.len,
+    pg_p_i64(&p, b->doubtful_xid);
+    r = PQexecPrepared(b->conn, pg_stmts[ST_XID_STATUS].name, p.n, p.val, p.len,
                        p.fmt, 1);
     if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 &&
         !PQgetisnull(r, 0, 0))
-        r_text(r, 0, 0, st, sizeof st);
+        pg_r_text(r, 0, 0, st, sizeof st);
     PQclear(r);
     if (strcmp(st, "committed") == 0)
         log_warnx("almacén: la transacción %lld, cuya confirmación se perdió "
@@ -494,7 +131,7 @@ connected(struct backend *b, bool now)
         return false;
     PQreset(b->conn);
     if (PQstatus(b->conn) != CONNECTION_OK) {
-        one_line(why, sizeof why, PQerrorMessage(b->conn));
+        pg_one_line(why, sizeof why, PQerrorMessage(b->conn));
         log_down(b, why);
         b->retry_at_ms = mono_ms() + RECONNECT_PAUSE_MS;
         return false;
@@ -532,14 +169,14 @@ run(struct backend *b, enum stmt_id id, const struct params *p, const char *what
     for (int attempt = 0; attempt < 2; attempt++) {
         if (!connected(b, attempt > 0))
             return NULL;
-        r = PQexecPrepared(b->conn, stmts[id].name, p ? p->n : 0,
+        r = PQexecPrepared(b->conn, pg_stmts[id].name, p ? p->n : 0,
                            p ? p->val : NULL, p ? p->len : NULL,
                            p ? p->fmt : NULL, 1);
         st = PQresultStatus(r);
         if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
             return r;
         PQclear(r);
-        one_line(why, sizeof why, PQerrorMessage(b->conn));
+        pg_one_line(why, sizeof why, PQerrorMessage(b->conn));
         if (PQstatus(b->conn) == CONNECTION_OK) {
             log_warnx("almacén: %s: %s", what, why);
             return NULL;
@@ -583,8 +220,8 @@ pg_begin(struct backend *b, uint64_t *ultimo_seq)
     /* Only now: other servers may have written since our last batch. */
     if ((r = run(b, ST_HEAD, NULL, "leer el último movimiento")) == NULL)
         return false;
-    ok = PQntuples(r) == 1 && r_i64(r, 0, 0, &seq) && seq >= 0 &&
-         r_i64(r, 0, 1, &b->xid);
+    ok = PQntuples(r) == 1 && pg_r_i64(r, 0, 0, &seq) && seq >= 0 &&
+         pg_r_i64(r, 0, 1, &b->xid);
     PQclear(r);
     if (ok)
         *ultimo_seq = (uint64_t)seq;
@@ -643,14 +280,6 @@ pg_forget_failed(struct backend *b)
     return true;
 }
 
-static bool
-row_producto(const PGresult *r, int row, struct store_producto *p)
-{
-    r_text(r, row, 0, p->id, sizeof p->id);
-    r_text(r, row, 1, p->nombre, sizeof p->nombre);
-    return r_i32(r, row, 2, &p->stock);
-}
-
 static enum store_rc
 pg_get(struct backend *b, const char *id, struct store_producto *p)
 {
@@ -658,13 +287,13 @@ pg_get(struct backend *b, const char *id, struct store_producto *p)
     enum store_rc rc;
     PGresult *r;
 
-    p_text(&a, id);
+    pg_p_text(&a, id);
     if ((r = run(b, ST_GET, &a, "leer producto")) == NULL)
         return STORE_ERROR;
     if (PQntuples(r) == 0)
         rc = STORE_NOT_FOUND;
     else
-        rc = row_producto(r, 0, p) ? STORE_OK : STORE_ERROR;
+        rc = pg_row_producto(r, 0, p) ? STORE_OK : STORE_ERROR;
     PQclear(r);
     return rc;
 }
@@ -676,9 +305,9 @@ pg_insert(struct backend *b, const char *id, const char *nombre, int32_t stock)
     enum store_rc rc;
     PGresult *r;
 
-    p_text(&a, id);
-    p_text(&a, nombre);
-    p_i32(&a, stock);
+    pg_p_text(&a, id);
+    pg_p_text(&a, nombre);
+    pg_p_i32(&a, stock);
     /* ON CONFLICT DO NOTHING: a taken id inserts no row, and leaves the
      * transaction usable, unlike a unique violation. */
     if ((r = run(b, ST_INSERT, &a, "insertar producto")) == NULL)
@@ -693,8 +322,8 @@ pg_set_stock(struct backend *b, const char *id, int32_t stock)
 {
     struct params a = { 0 };
 
-    p_text(&a, id);
-    p_i32(&a, stock);
+    pg_p_text(&a, id);
+    pg_p_i32(&a, stock);
     return run_cmd(b, ST_SETSTOCK, &a, "actualizar stock");
 }
 
@@ -703,7 +332,7 @@ pg_remove(struct backend *b, const char *id)
 {
     struct params a = { 0 };
 
-    p_text(&a, id);
+    pg_p_text(&a, id);
     return run_cmd(b, ST_DELETE, &a, "eliminar producto");
 }
 
@@ -714,14 +343,14 @@ pg_log_movement(struct backend *b, const struct store_movimiento *m)
 
     if (m->seq > INT64_MAX)
         return false;
-    p_i64(&a, (int64_t)m->seq);
-    p_i64(&a, m->cuando_ms);
-    p_i32(&a, (int32_t)m->tipo);
-    p_text(&a, m->id);
-    p_i32(&a, m->stock_antes);
-    p_i32(&a, m->stock_despues);
-    p_text(&a, m->motivo);
-    p_text(&a, m->origen);
+    pg_p_i64(&a, (int64_t)m->seq);
+    pg_p_i64(&a, m->cuando_ms);
+    pg_p_i32(&a, (int32_t)m->tipo);
+    pg_p_text(&a, m->id);
+    pg_p_i32(&a, m->stock_antes);
+    pg_p_i32(&a, m->stock_despues);
+    pg_p_text(&a, m->motivo);
+    pg_p_text(&a, m->origen);
     return run_cmd(b, ST_MOV_ADD, &a, "anotar movimiento");
 }
 
@@ -732,15 +361,15 @@ pg_key_get(struct backend *b, const char *clave, struct backend_clave *k)
     enum store_rc rc = STORE_ERROR;
     PGresult *r;
 
-    p_text(&a, clave);
+    pg_p_text(&a, clave);
     if ((r = run(b, ST_KEY_GET, &a, "leer clave")) == NULL)
         return STORE_ERROR;
     if (PQntuples(r) == 0) {
         rc = STORE_NOT_FOUND;
-    } else if (r_i64(r, 0, 1, &k->delta) && r_i32(r, 0, 3, &k->after.stock)) {
-        r_text(r, 0, 0, k->id, sizeof k->id);
-        r_text(r, 0, 0, k->after.id, sizeof k->after.id);
-        r_text(r, 0, 2, k->after.nombre, sizeof k->after.nombre);
+    } else if (pg_r_i64(r, 0, 1, &k->delta) && pg_r_i32(r, 0, 3, &k->after.stock)) {
+        pg_r_text(r, 0, 0, k->id, sizeof k->id);
+        pg_r_text(r, 0, 0, k->after.id, sizeof k->after.id);
+        pg_r_text(r, 0, 2, k->after.nombre, sizeof k->after.nombre);
         rc = STORE_OK;
     }
     PQclear(r);
@@ -753,12 +382,12 @@ pg_key_put(struct backend *b, const char *clave, const struct backend_clave *k,
 {
     struct params a = { 0 };
 
-    p_text(&a, clave);
-    p_text(&a, k->id);
-    p_i64(&a, k->delta);
-    p_text(&a, k->after.nombre);
-    p_i32(&a, k->after.stock);
-    p_i64(&a, cuando_ms);
+    pg_p_text(&a, clave);
+    pg_p_text(&a, k->id);
+    pg_p_i64(&a, k->delta);
+    pg_p_text(&a, k->after.nombre);
+    pg_p_i32(&a, k->after.stock);
+    pg_p_i64(&a, cuando_ms);
     return run_cmd(b, ST_KEY_ADD, &a, "guardar clave");
 }
 
@@ -767,7 +396,7 @@ pg_key_prune(struct backend *b, int64_t before_ms)
 {
     struct params a = { 0 };
 
-    p_i64(&a, before_ms);
+    pg_p_i64(&a, before_ms);
     return run_cmd(b, ST_KEY_PRUNE, &a, "podar claves");
 }
 
@@ -779,13 +408,13 @@ pg_list(struct backend *b, const char *after, size_t max, struct store_lista *ou
     size_t cap = 0, rows;
     PGresult *r;
 
-    p_text(&a, after);
+    pg_p_text(&a, after);
     /* One row more than asked tells whether another page exists; a NULL
      * limit is no limit. */
     if (max == 0 || max >= INT64_MAX)
-        p_null(&a);
+        pg_p_null(&a);
     else
-        p_i64(&a, (int64_t)max + 1);
+        pg_p_i64(&a, (int64_t)max + 1);
     if ((r = run(b, ST_LIST, &a, "listar productos")) == NULL)
         return STORE_ERROR;
     rows = (size_t)PQntuples(r);
@@ -795,7 +424,7 @@ pg_list(struct backend *b, const char *after, size_t max, struct store_lista *ou
             break;
         }
         if (!backend_grow((void **)&out->items, &cap, out->n, sizeof *out->items) ||
-            !row_producto(r, (int)i, &out->items[out->n])) {
+            !pg_row_producto(r, (int)i, &out->items[out->n])) {
             rc = STORE_ERROR;
             break;
         }
@@ -803,24 +432,6 @@ pg_list(struct backend *b, const char *after, size_t max, struct store_lista *ou
     }
     PQclear(r);
     return rc;
-}
-
-static bool
-row_movimiento(const PGresult *r, int row, struct store_movimiento *m)
-{
-    int64_t seq;
-    int32_t tipo;
-
-    if (!r_i64(r, row, 1, &seq) || seq <= 0 || !r_i64(r, row, 2, &m->cuando_ms) ||
-        !r_i32(r, row, 3, &tipo) || tipo < STORE_ALTA || tipo > STORE_BAJA ||
-        !r_i32(r, row, 5, &m->stock_antes) || !r_i32(r, row, 6, &m->stock_despues))
-        return false;
-    m->seq = (uint64_t)seq;
-    m->tipo = (enum store_tipo)tipo;
-    r_text(r, row, 4, m->id, sizeof m->id);
-    r_text(r, row, 7, m->motivo, sizeof m->motivo);
-    r_text(r, row, 8, m->origen, sizeof m->origen);
-    return true;
 }
 
 static enum store_rc
@@ -834,23 +445,23 @@ pg_movements(struct backend *b, uint64_t after_seq, const char *id, size_t max,
     PGresult *r;
 
     /* seq is a bigint: anything past INT64_MAX means "none". */
-    p_i64(&a, after_seq > INT64_MAX ? INT64_MAX : (int64_t)after_seq);
-    p_i64(&a, max > INT64_MAX ? INT64_MAX : (int64_t)max);
+    pg_p_i64(&a, after_seq > INT64_MAX ? INT64_MAX : (int64_t)after_seq);
+    pg_p_i64(&a, max > INT64_MAX ? INT64_MAX : (int64_t)max);
     if (id[0] != '\0')
-        p_text(&a, id);
+        pg_p_text(&a, id);
     r = run(b, id[0] != '\0' ? ST_MOV_ID : ST_MOV_ALL, &a, "leer movimientos");
     if (r == NULL)
         return STORE_ERROR;
     /* Always one row at least: the newest seq, and a movement or NULLs. */
     rows = (size_t)PQntuples(r);
-    if (rows == 0 || !r_i64(r, 0, 0, &ultimo) || ultimo < 0) {
+    if (rows == 0 || !pg_r_i64(r, 0, 0, &ultimo) || ultimo < 0) {
         PQclear(r);
         return STORE_ERROR;
     }
     out->ultimo_seq = (uint64_t)ultimo;
     for (size_t i = 0; i < rows && !PQgetisnull(r, (int)i, 1); i++) {
         if (!backend_grow((void **)&out->items, &cap, out->n, sizeof *out->items) ||
-            !row_movimiento(r, (int)i, &out->items[out->n])) {
+            !pg_row_movimiento(r, (int)i, &out->items[out->n])) {
             rc = STORE_ERROR;
             break;
         }
@@ -869,7 +480,7 @@ pg_count(struct backend *b, uint64_t *productos, uint64_t *ultimo_seq)
 
     if ((r = run(b, ST_COUNT, NULL, "contar")) == NULL)
         return STORE_ERROR;
-    ok = PQntuples(r) == 1 && r_i64(r, 0, 0, &n) && r_i64(r, 0, 1, &seq) &&
+    ok = PQntuples(r) == 1 && pg_r_i64(r, 0, 0, &n) && pg_r_i64(r, 0, 1, &seq) &&
          n >= 0 && seq >= 0;
     PQclear(r);
     if (!ok)
@@ -923,101 +534,6 @@ static const struct backend_ops pg_ops = {
 
 /* -- opening ---------------------------------------------------------------- */
 
-bool
-pg_target_is_uri(const char *target)
-{
-    return strncmp(target, "postgresql://", 13) == 0 ||
-           strncmp(target, "postgres://", 11) == 0;
-}
-
-/* Appends n bytes of s to the string being built at *d. */
-static void
-put(char **d, const char *s, size_t n)
-{
-    memcpy(*d, s, n);
-    *d += n;
-}
-
-char *
-pg_target_shown(const char *uri)
-{
-    const char *auth = strstr(uri, "://"), *end, *at, *colon, *q;
-    char *out = malloc(2 * strlen(uri) + 8), *d = out;   /* each '***' adds 3 at most */
-
-    if (out == NULL)
-        return NULL;
-    if (auth == NULL) {
-        strcpy(out, uri);
-        return out;
-    }
-    auth += 3;
-    end = auth + strcspn(auth, "/?");
-    /* userinfo ends at the authority's last '@'; its password after ':'. */
-    at = NULL;
-    for (const char *p = auth; p < end; p++)
-        if (*p == '@')
-            at = p;
-    put(&d, uri, (size_t)(auth - uri));
-    colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
-    if (colon != NULL) {
-        put(&d, auth, (size_t)(colon - auth));
-        put(&d, ":***", 4);
-        auth = at;
-    }
-    put(&d, auth, (size_t)(end - auth));
-    /* The path, then each parameter, hiding password=. */
-    q = strchr(end, '?');
-    put(&d, end, q ? (size_t)(q - end) : strlen(end));
-    while (q != NULL) {
-        const char *next = strchr(q + 1, '&');
-        size_t n = next ? (size_t)(next - q) : strlen(q);
-
-        if (strncmp(q + 1, "password=", 9) == 0) {
-            put(&d, q, 10);
-            put(&d, "***", 3);
-        } else {
-            put(&d, q, n);
-        }
-        q = next;
-    }
-    *d = '\0';
-    return out;
-}
-
-/* Whether the database can be ours: a standby cannot take writes, and
- * text must reach it unchanged.  False with err set. */
-static bool
-probe_database(struct backend *b, bool *tables, char *err, size_t errlen)
-{
-    char why[512] = "";
-    bool recovery;
-    PGresult *r = PQexec(b->conn, probe_sql);
-
-    if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
-        one_line(why, sizeof why, PQerrorMessage(b->conn));
-        snprintf(err, errlen, "no se puede consultar PostgreSQL en %s: %s",
-                 b->shown, why);
-        PQclear(r);
-        return false;
-    }
-    recovery = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
-    snprintf(why, sizeof why, "%s", PQgetvalue(r, 0, 1));
-    *tables = strcmp(PQgetvalue(r, 0, 2), "t") == 0;
-    PQclear(r);
-    if (recovery) {
-        snprintf(err, errlen, "%s es una réplica en recuperación (solo lectura): "
-                 "indique el servidor primario, o promueva la réplica", b->shown);
-        return false;
-    }
-    if (strcmp(why, "UTF8") != 0 && strcmp(why, "SQL_ASCII") != 0) {
-        snprintf(err, errlen, "la base de datos de %s usa la codificación %s; el "
-                 "inventario necesita UTF8 (CREATE DATABASE ... ENCODING 'UTF8')",
-                 b->shown, why);
-        return false;
-    }
-    return true;
-}
-
 /*
  * The tables, on a fresh connection: created where missing, then checked
  * (the ids' collation; every statement prepared and its result types
@@ -1034,19 +550,19 @@ prepare_database(struct backend *b, char *err, size_t errlen)
     bool tables, shape;
     PGresult *r;
 
-    if (!probe_database(b, &tables, err, errlen))
+    if (!pg_probe_database(b->conn, b->shown, &tables, err, errlen))
         return false;
-    if (!exec_simple(b->conn, "BEGIN; SELECT pg_advisory_xact_lock(" LOCK_KEY ")",
+    if (!pg_exec_simple(b->conn, "BEGIN; SELECT pg_advisory_xact_lock(" LOCK_KEY ")",
                      why, sizeof why)) {
         snprintf(err, errlen, "no se puede preparar %s: %s", b->shown, why);
         return false;
     }
-    if (!tables && !exec_simple(b->conn, schema, why, sizeof why)) {
+    if (!tables && !pg_exec_simple(b->conn, pg_schema, why, sizeof why)) {
         snprintf(err, errlen, "no se pueden crear las tablas en %s: %s",
                  b->shown, why);
         goto fail;
     }
-    r = PQexec(b->conn, collation_sql);
+    r = PQexec(b->conn, pg_collation_sql);
     if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
         snprintf(coll, sizeof coll, "%s", PQgetvalue(r, 0, 0));
     PQclear(r);
@@ -1063,7 +579,7 @@ prepare_database(struct backend *b, char *err, size_t errlen)
             snprintf(err, errlen, "no se puede preparar %s: %s", b->shown, why);
         goto fail;
     }
-    if (!exec_simple(b->conn, "COMMIT", why, sizeof why)) {
+    if (!pg_exec_simple(b->conn, "COMMIT", why, sizeof why)) {
         snprintf(err, errlen, "no se pueden crear las tablas en %s: %s",
                  b->shown, why);
         return false;
@@ -1098,7 +614,7 @@ pg_backend_open(const char *uri, const struct store_opciones *o,
     }
     b->sync_sql = o->sync == STORE_SYNC_FULL ? SYNC_FULL_SQL : SYNC_NORMAL_SQL;
     if ((opts = PQconninfoParse(uri, &perr)) == NULL) {
-        one_line(why, sizeof why, perr ? perr : "sin memoria");
+        pg_one_line(why, sizeof why, perr ? perr : "sin memoria");
         snprintf(err, errlen, "URI de PostgreSQL inválida (%s): %s", b->shown, why);
         PQfreemem(perr);
         goto fail;
@@ -1111,7 +627,7 @@ pg_backend_open(const char *uri, const struct store_opciones *o,
     }
     PQsetNoticeProcessor(b->conn, notice, NULL);
     if (PQstatus(b->conn) != CONNECTION_OK) {
-        one_line(why, sizeof why, PQerrorMessage(b->conn));
+        pg_one_line(why, sizeof why, PQerrorMessage(b->conn));
         snprintf(err, errlen, "no se puede conectar con PostgreSQL en %s: %s",
                  b->shown, why);
         goto fail;

@@ -1,26 +1,18 @@
 /* store_sqlite.c - the store's SQLite backend: one file in WAL mode, one
  * write connection, a pool of read connections, and checks that the file
- * served is still the one on disk.  Its SQL is in store_sqlite_sql.c. */
+ * served is still the one on disk (store_sqlite_files.c).  Its SQL is in
+ * store_sqlite_sql.c. */
 #include "store_backend.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "log.h"
 #include "store_sqlite.h"
 #include "wal_guard.h"
-
-/* Read connections at most; a read finding all busy waits for one. */
-#define READERS_MAX 64
 
 /* How long a write waits for a lock another process holds on the file
  * (sqlite3 shell, a backup tool) before it answers ERROR_INTERNO. */
@@ -29,139 +21,9 @@
  * (another process recovering the WAL index) make them wait at all. */
 #define BUSY_READ_MS  2000
 
-/* A file we watch: the database or its WAL, as it was at start. */
-struct watched {
-    int   fd;                   /* our own descriptor on it, kept open */
-    dev_t dev;
-    ino_t ino;
-    char *path;
-};
 
-/*
- * The write connection is used under the store's lock only (store.c).
- * Reads come from any thread without it: each takes a read connection of
- * its own from the pool, whose list 'idle' and count 'n_readers' rlock
- * guards (held for a few instructions, never while SQLite runs; taken with
- * or without the store's lock, never the other way round).  ultimo_seq is
- * written by the write side and read by readers, hence atomic; so is
- * 'lost', set under the store's lock and read by anyone.
- */
-struct backend {
-    struct sq_conn   w;
-    _Atomic uint64_t ultimo_seq;    /* newest committed seq: one process writes */
-    char            *path;
-    sqlite3_int64    mmap_bytes;
-    struct watched   files[2];      /* the database and its WAL */
-    atomic_bool      lost;          /* a watched file was deleted or replaced */
-
-    pthread_mutex_t  rlock;
-    pthread_cond_t   rfree;         /* a reader was given back */
-    struct sq_conn  *idle;
-    unsigned         n_readers;
-    unsigned         max_readers;
-};
-
-/* ---- the files under us ------------------------------------------------- */
-
-static bool
-watch(struct watched *f, const char *path, char *err, size_t errlen)
-{
-    struct stat sb;
-
-    f->fd = -1;
-    if ((f->path = strdup(path)) == NULL) {
-        snprintf(err, errlen, "sin memoria");
-        return false;
-    }
-    /* Never closed while the store is open: closing any descriptor of a
-     * SQLite file would drop the POSIX locks SQLite holds on it. */
-    if ((f->fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(f->fd, &sb) < 0) {
-        snprintf(err, errlen, "no se puede abrir %s: %s", path, strerror(errno));
-        return false;
-    }
-    f->dev = sb.st_dev;
-    f->ino = sb.st_ino;
-    return true;
-}
-
-/* False, with what happened in why, if the file was deleted (no link left)
- * or its path now names another file. */
-static bool
-still_there(const struct watched *f, char *why, size_t len)
-{
-    struct stat sb;
-
-    if (fstat(f->fd, &sb) < 0 || sb.st_nlink == 0) {
-        snprintf(why, len, "%s fue borrado", f->path);
-        return false;
-    }
-    if (stat(f->path, &sb) < 0 || sb.st_dev != f->dev || sb.st_ino != f->ino) {
-        snprintf(why, len, "%s fue sustituido por otro archivo", f->path);
-        return false;
-    }
-    return true;
-}
-
-/*
- * Everything committed is still readable through our open descriptors.
- * If the WAL went, a checkpoint copies it into the database file (still
- * linked), which then holds every acknowledged write; if the database went
- * or was replaced, VACUUM INTO writes a complete copy beside it.  Either
- * way the log says what the operator does next; writes stay refused until
- * the server restarts on a sound file.  Store's lock held.
- */
-static void
-save_what_was_committed(struct backend *b, const char *why)
-{
-    char copy[4096];
-    char *sql;
-    int r;
-
-    log_warnx("almacén: %s mientras el servidor lo usaba; no se aceptan más "
-              "escrituras", why);
-    if (still_there(&b->files[0], copy, sizeof copy)) {
-        r = sqlite3_wal_checkpoint_v2(b->w.db, NULL, SQLITE_CHECKPOINT_FULL,
-                                      NULL, NULL);
-        if (r == SQLITE_OK) {
-            log_warnx("almacén: todas las escrituras confirmadas están ya en "
-                      "%s; reinicie el servidor para seguir escribiendo", b->path);
-            return;
-        }
-        sq_warn(&b->w, "copiar el WAL borrado en la base de datos");
-    }
-    snprintf(copy, sizeof copy, "%s.recuperado-%ld", b->path, (long)time(NULL));
-    sql = sqlite3_mprintf("VACUUM INTO %Q", copy);
-    r = sql != NULL ? sqlite3_exec(b->w.db, sql, NULL, NULL, NULL) : SQLITE_NOMEM;
-    sqlite3_free(sql);
-    if (r == SQLITE_OK)
-        log_warnx("almacén: copia completa de lo confirmado en %s; detenga el "
-                  "servidor, borre %s-wal y %s-shm, ponga esa copia en %s y "
-                  "arranque de nuevo", copy, b->path, b->path, b->path);
-    else
-        log_warnx("almacén: no se pudo guardar una copia en %s (%s); no detenga "
-                  "el servidor: sus datos siguen en /proc/%ld/fd/%d",
-                  copy, sqlite3_errmsg(b->w.db), (long)getpid(), b->files[0].fd);
-}
-
-/* True while the database and WAL are the files opened at start; the first
- * time they are not, saves what was committed and logs it once.  Store's
- * lock held. */
-static bool
-files_ok(struct backend *b)
-{
-    char why[4200];
-
-    if (atomic_load(&b->lost))
-        return false;
-    for (int i = 0; i < 2; i++) {
-        if (!still_there(&b->files[i], why, sizeof why)) {
-            atomic_store(&b->lost, true);
-            save_what_was_committed(b, why);
-            return false;
-        }
-    }
-    return true;
-}
+/* Read connections at most; a read finding all busy waits for one. */
+#define READERS_MAX 64
 
 /* ---- the write connection (store's lock held) ---------------------------- */
 
@@ -169,7 +31,7 @@ static bool
 sq_begin(struct backend *b, uint64_t *ultimo_seq)
 {
     *ultimo_seq = atomic_load(&b->ultimo_seq);
-    return files_ok(b) && sq_exec_id(&b->w, ST_BEGIN, "empezar transacción");
+    return sq_files_ok(b) && sq_exec_id(&b->w, ST_BEGIN, "empezar transacción");
 }
 
 /* The files are checked after the COMMIT: had one been deleted before or
@@ -178,7 +40,7 @@ sq_begin(struct backend *b, uint64_t *ultimo_seq)
 static bool
 sq_commit(struct backend *b, uint64_t ultimo_seq)
 {
-    if (!sq_exec_id(&b->w, ST_COMMIT, "confirmar") || !files_ok(b))
+    if (!sq_exec_id(&b->w, ST_COMMIT, "confirmar") || !sq_files_ok(b))
         return false;
     atomic_store(&b->ultimo_seq, ultimo_seq);
     return true;
@@ -218,16 +80,6 @@ sq_forget_failed(struct backend *b)
     }
     log_info("almacén: WAL vaciado tras el fallo; se aceptan escrituras otra vez");
     return true;
-}
-
-static bool
-sq_healthy(struct backend *b)
-{
-    char why[4200];
-
-    return !atomic_load(&b->lost) &&
-           still_there(&b->files[0], why, sizeof why) &&
-           still_there(&b->files[1], why, sizeof why);
 }
 
 static enum store_rc
@@ -521,7 +373,7 @@ static const struct backend_ops sqlite_ops = {
     .rollback = sq_rollback,
     .forget_failed = sq_forget_failed,
     .healthy = sq_healthy,
-    .check = files_ok,
+    .check = sq_files_ok,
     .get = sq_get,
     .insert = sq_insert,
     .set_stock = sq_set_stock,
@@ -535,64 +387,6 @@ static const struct backend_ops sqlite_ops = {
     .movements = sq_movements,
     .count = sq_count,
 };
-
-/* False, with why in err, if this process could not write 'path' (or, for
- * a directory, create files in it).  A file with no write bit at all is
- * refused even for root, who could write it: someone made it read-only on
- * purpose.  'must_exist' false lets a missing file pass. */
-static bool
-writable(const char *path, bool dir, bool must_exist, char *err, size_t errlen)
-{
-    struct stat sb;
-    int fd;
-
-    if (stat(path, &sb) < 0) {
-        if (errno == ENOENT && !must_exist)
-            return true;
-        snprintf(err, errlen, "no se puede acceder a %s: %s", path, strerror(errno));
-        return false;
-    }
-    if ((sb.st_mode & 0222) == 0) {
-        snprintf(err, errlen, "%s no tiene permiso de escritura (modo %04o); "
-                 "el servidor necesita escribir en él", path,
-                 (unsigned)(sb.st_mode & 07777));
-        return false;
-    }
-    if (dir) {
-        if (access(path, W_OK | X_OK) == 0)
-            return true;
-    } else if ((fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY)) >= 0) {
-        close(fd);
-        return true;
-    }
-    snprintf(err, errlen, "el servidor no puede escribir en %s: %s%s", path,
-             strerror(errno), errno == EPERM ? " (¿inmutable? véalo con lsattr)"
-                                             : "");
-    return false;
-}
-
-/* The database file, its folder and any WAL or shared-memory file left
- * beside it must be writable: a store that cannot write would start, say
- * it is fine, and refuse every write. */
-static bool
-store_writable(const char *path, char *err, size_t errlen)
-{
-    char side[4096], *copy = strdup(path);
-    bool ok;
-
-    if (copy == NULL) {
-        snprintf(err, errlen, "sin memoria");
-        return false;
-    }
-    ok = writable(dirname(copy), true, true, err, errlen) &&
-         writable(path, false, false, err, errlen);
-    free(copy);
-    for (int i = 0; ok && i < 2; i++) {
-        snprintf(side, sizeof side, "%s%s", path, i == 0 ? "-wal" : "-shm");
-        ok = writable(side, false, false, err, errlen);
-    }
-    return ok;
-}
 
 /* The write connection: WAL, the sync mode, the tables; the checks first,
  * so that a damaged file stays as it is. */
@@ -639,27 +433,6 @@ writer_open(struct backend *b, enum store_sync sync, bool existed, char *err,
     return true;
 }
 
-/* The memory the store will take, said once at start: the map is shared by
- * every connection and counts in the server's RSS as pages are read. */
-static void
-log_memory(const struct backend *b)
-{
-    struct stat sb;
-    long long mib = fstat(b->files[0].fd, &sb) == 0
-                        ? (long long)sb.st_size / (1024 * 1024) : -1;
-    long long map = (long long)(b->mmap_bytes / (1024 * 1024));
-
-    if (b->mmap_bytes == 0)
-        log_info("almacén: %s ocupa %lld MiB; sin proyección en memoria "
-                 "(--mmap=0): cada conexión lee a través de su caché de 2 MiB",
-                 b->path, mib);
-    else
-        log_info("almacén: %s ocupa %lld MiB; se leen hasta %lld MiB a través "
-                 "de una proyección en memoria compartida por todas las "
-                 "conexiones: el RSS del servidor crece hasta %lld MiB a medida "
-                 "que se lee", b->path, mib, map, mib < map ? mib : map);
-}
-
 struct backend *
 sqlite_backend_open(const char *path, const struct store_opciones *o,
                     const struct backend_ops **ops, char *err, size_t errlen)
@@ -692,7 +465,7 @@ sqlite_backend_open(const char *path, const struct store_opciones *o,
         snprintf(err, errlen, "%s no es un archivo regular", path);
         goto fail;
     }
-    if (!store_writable(path, err, errlen) ||
+    if (!sq_store_writable(path, err, errlen) ||
         !writer_open(b, o->sync, existed, err, errlen))
         goto fail;
     if (!sq_u64(&b->w, ST_LAST_SEQ, &seq)) {
@@ -719,10 +492,10 @@ sqlite_backend_open(const char *path, const struct store_opciones *o,
     /* The WAL exists from the first read in WAL mode (just done) until the
      * last connection closes. */
     snprintf(wal, sizeof wal, "%s-wal", path);
-    if (!watch(&b->files[0], path, err, errlen) ||
-        !watch(&b->files[1], wal, err, errlen))
+    if (!sq_watch(&b->files[0], path, err, errlen) ||
+        !sq_watch(&b->files[1], wal, err, errlen))
         goto fail;
-    log_memory(b);
+    sq_log_memory(b);
     *ops = &sqlite_ops;
     return b;
 fail:

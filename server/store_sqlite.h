@@ -11,10 +11,13 @@
 #ifndef INVENTARIO_STORE_SQLITE_H
 #define INVENTARIO_STORE_SQLITE_H
 
+#include <pthread.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "store.h"
 
@@ -55,15 +58,70 @@ enum stmt_id {
     ST_N
 };
 
-/* The tables, created where missing. */
-extern const char sq_schema[];
-
 /* One open connection and its statements. */
 struct sq_conn {
     sqlite3        *db;
     sqlite3_stmt   *st[ST_N];   /* those prepared; the rest NULL */
     struct sq_conn *next;       /* the read pool's list of idle ones */
 };
+
+/* The tables, created where missing. */
+extern const char sq_schema[];
+
+
+/* A file we watch: the database or its WAL, as it was at start. */
+struct watched {
+    int   fd;                   /* our own descriptor on it, kept open */
+    dev_t dev;
+    ino_t ino;
+    char *path;
+};
+
+/*
+ * The write connection is used under the store's lock only (store.c).
+ * Reads come from any thread without it: each takes a read connection of
+ * its own from the pool, whose list 'idle' and count 'n_readers' rlock
+ * guards (held for a few instructions, never while SQLite runs; taken with
+ * or without the store's lock, never the other way round).  ultimo_seq is
+ * written by the write side and read by readers, hence atomic; so is
+ * 'lost', set under the store's lock and read by anyone.
+ */
+struct backend {
+    struct sq_conn   w;
+    _Atomic uint64_t ultimo_seq;    /* newest committed seq: one process writes */
+    char            *path;
+    sqlite3_int64    mmap_bytes;
+    struct watched   files[2];      /* the database and its WAL */
+    atomic_bool      lost;          /* a watched file was deleted or replaced */
+
+    pthread_mutex_t  rlock;
+    pthread_cond_t   rfree;         /* a reader was given back */
+    struct sq_conn  *idle;
+    unsigned         n_readers;
+    unsigned         max_readers;
+};
+
+/* ---- store_sqlite_files.c ---- */
+
+/* Starts watching the file at path: our own descriptor on it, its identity. */
+bool sq_watch(struct watched *f, const char *path, char *err, size_t errlen);
+
+/* True while the database and WAL are the files opened at start; the first
+ * time they are not, saves what was committed, logs it once and marks the
+ * store lost.  Store's lock held. */
+bool sq_files_ok(struct backend *b);
+
+/* The same without the lock and without logging (for ESTADO). */
+bool sq_healthy(struct backend *b);
+
+/* False, with why in err, if this process could not write the database,
+ * its folder, or a WAL or shared-memory file left beside it. */
+bool sq_store_writable(const char *path, char *err, size_t errlen);
+
+/* Says in the log how much memory the store's file will take. */
+void sq_log_memory(const struct backend *b);
+
+/* ---- store_sqlite_sql.c ---- */
 
 /* Prepares statements [0, upto); false (with the reason in err) if the
  * tables are not of the shape they expect. */
