@@ -8,6 +8,7 @@ belong; and `cpack -G DEB` makes a package whose control data and file list
 `dpkg-deb` confirms.  The build folder comes from INVENTARIO_BUILD_DIR.
 """
 import glob
+import json
 import os
 import re
 import shutil
@@ -67,6 +68,18 @@ class InstallTree(unittest.TestCase):
                 self.assertEqual(c.estado()["version"], "1.0.0")
             self.assertEqual(srv.stop(), 0)          # SIGTERM to its PID
             self.assertEqual(rpc.registrations(srv.program), set())
+
+    def test_installed_stress_starts_the_installed_server(self):
+        # With no --host or --program the tool starts a server of its own:
+        # the installed one beside it (../sbin), not one from the build tree.
+        p = subprocess.run([self.path("bin/inventario-stress"), "-v", "--ops", "100",
+                            "--products", "20", "--json"], capture_output=True,
+                           text=True, timeout=120, stdin=subprocess.DEVNULL,
+                           env=dict(os.environ, PATH="/usr/bin:/bin"))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("servidor propio: %s" % os.path.join(
+            self.path("bin"), "..", "sbin", "inventario-server"), p.stderr)
+        self.assertTrue(json.loads(p.stdout)["servidor"]["propio"])
 
     def test_man_pages_in_their_sections(self):
         for page in ("man8/inventario-server.8", "man1/inventario-client.1",
