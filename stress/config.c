@@ -25,6 +25,7 @@ config_init(struct config *c)
     char err[128];
 
     memset(c, 0, sizeof *c);
+    tls_ajustes_entorno(&c->tls);
     c->destino.host = NULL;             /* resolved after parsing */
     c->destino.programa = 0;            /* resolved after parsing */
     c->destino.plazo_s = 10.0;
@@ -77,6 +78,9 @@ usage(FILE *f)
 "                           propio, su carpeta (dice dónde queda)\n"
 "  -t, --timeout=S          plazo de cada llamada y de cada conexión, en\n"
 "                           segundos (por omisión 10)\n"
+"Con TLS (solo con un servidor ajeno, --host o --program, arrancado con\n"
+"--tls-cert, --tls-key y --tls-ca; el propio no tiene certificado):\n"
+TLS_AJUSTES_AYUDA
 "\n"
 "Carga:\n"
 "  -c, --clients=N          clientes a la vez (por omisión 4; hasta %d)\n"
@@ -260,13 +264,18 @@ enum {
     O_PROCESSES = 256, O_PREFIX, O_NO_PRELOAD, O_HEAVY_CLIENTS, O_HEAVY_OP,
     O_SEED, O_RETRY, O_DUP_RATE, O_MAX_RETRIES, O_BENCH, O_BENCH_CLIENTS,
     O_BENCH_SECONDS, O_BENCH_OPS, O_DB_DIR, O_FAIL_ON_ERROR, O_VERIFY,
-    O_DURATION, O_CONTRA_REAL, O_SERVIDOR, O_CONSERVAR
+    O_DURATION, O_CONTRA_REAL, O_SERVIDOR, O_CONSERVAR,
+    O_TLS, O_TLS_CERT, O_TLS_KEY, O_TLS_CA
 };
 
 static const struct option longopts[] = {
     { "host",          required_argument, NULL, 'H' },
     { "program",       required_argument, NULL, 'p' },
     { "timeout",       required_argument, NULL, 't' },
+    { "tls",           no_argument,       NULL, O_TLS },
+    { "tls-cert",      required_argument, NULL, O_TLS_CERT },
+    { "tls-key",       required_argument, NULL, O_TLS_KEY },
+    { "tls-ca",        required_argument, NULL, O_TLS_CA },
     { "clients",       required_argument, NULL, 'c' },
     { "processes",     no_argument,       NULL, O_PROCESSES },
     { "duration",      required_argument, NULL, O_DURATION },
@@ -305,6 +314,16 @@ opcion_carga(struct config *c, int o, const char *arg)
     char err[160];
 
     switch (o) {
+    case O_TLS:
+        c->tls.activo = true;
+        return true;
+    case O_TLS_CERT:
+    case O_TLS_KEY:
+    case O_TLS_CA:
+        *(o == O_TLS_CERT ? &c->tls.cert : o == O_TLS_KEY ? &c->tls.key
+                          : &c->tls.ca) = arg;
+        c->tls.archivo_en_opcion = true;
+        return true;
     case 'H':
         if (arg[0] == '\0')
             mal_uso("--host vacío");
@@ -486,6 +505,21 @@ destino(struct config *c)
                 "--contra-servicio-real", (unsigned long)c->destino.programa);
 }
 
+/* --tls and its files (tls_ajustes.h): the credentials, loaded once. */
+static void
+tls(struct config *c)
+{
+    struct tls_client *cred;
+    char err[512];
+
+    if (!tls_ajustes_cargar(&c->tls, &cred, err, sizeof err))
+        mal_uso("%s", err);
+    if (cred != NULL && !c->externo)
+        mal_uso("--tls necesita un servidor ajeno arrancado con TLS (--host o "
+                "--program): el servidor propio no tiene certificado");
+    c->destino.tls = cred;
+}
+
 /* The run's prefix, if --prefix did not give one: new for each run, so
  * that runs on the same server never see each other's products. */
 static void
@@ -529,5 +563,6 @@ config_parse(struct config *c, int argc, char **argv)
         mal_uso("argumento inesperado: '%s'", argv[optind]);
     coherencia(c);
     destino(c);
+    tls(c);
     prefijo_ejecucion(c);
 }

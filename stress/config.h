@@ -14,6 +14,7 @@
 
 #include "destino.h"
 #include "mezcla.h"
+#include "tls_ajustes.h"
 
 enum verif_modo { VERIF_NINGUNA, VERIF_DISJUNTO, VERIF_CHURN, VERIF_CONTADOR };
 
@@ -57,6 +58,7 @@ struct config {
     bool            fail_on_error;
     uint64_t        semilla;
     bool            verboso;
+    struct tls_ajustes tls;         /* --tls and its files */
 };
 
 /* Fills c from argv (after the defaults); exits on --help, --version and

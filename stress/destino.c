@@ -10,7 +10,7 @@ destino_conexion(const struct destino *d)
     struct conexion_opts o = {
         .host = d->host, .programa = d->programa,
         .espera_ms = ms < 1.0 ? 1u : ms > 3600000.0 ? 3600000u : (unsigned)ms,
-        .aviso = NULL, .sin_repetir = true,
+        .aviso = NULL, .sin_repetir = true, .tls = d->tls,
     };
     struct conexion *c = conexion_nueva(&o);
 

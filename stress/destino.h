@@ -19,6 +19,9 @@ struct destino {
     const char   *host;
     unsigned long programa;
     double        plazo_s;    /* per call, and to connect */
+    /* --tls: every connection RPC-with-TLS (conexion_opts.tls); NULL:
+     * clear text.  Loaded once, shared by every client. */
+    const struct tls_client *tls;
 };
 
 /* A conexion to d, not connected yet; NULL if memory ran out (said on

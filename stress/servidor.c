@@ -116,7 +116,7 @@ cola_log(const char *log, char *buf, size_t len)
 static bool
 responde(rpcprog_t prog)
 {
-    struct destino d = { "127.0.0.1", (unsigned long)prog, 1.0 };
+    struct destino d = { "127.0.0.1", (unsigned long)prog, 1.0, NULL };
     struct conexion *c = destino_conexion(&d);
     bool ok;
 
