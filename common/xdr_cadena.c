@@ -1,5 +1,4 @@
 /* xdr_cadena.c - xdr_string with embedded NULs made visible; see xdr_cadena.h. */
-#define INV_XDR_CADENA_IMPL
 #include "xdr_cadena.h"
 
 #include <stdlib.h>

@@ -9,9 +9,10 @@
  * the string keeps its full length and validation sees the bad byte.
  * Encoding and freeing are xdr_string's own.
  *
- * The generated XDR routines are compiled with this header forced in
- * (-include), which renames their calls; the generated code itself is
- * never edited.
+ * rpcgen's XDR routines call it by name: right after rpcgen writes
+ * inventario_xdr.c, cmake/rpcgen_cadena.cmake renames every xdr_string
+ * call in it and adds an #include of this header, with a comment that
+ * says so (inventario.x says it too).
  */
 #ifndef INVENTARIO_XDR_CADENA_H
 #define INVENTARIO_XDR_CADENA_H
@@ -20,9 +21,5 @@
 #include <rpc/xdr.h>
 
 bool_t inv_xdr_string(XDR *xdrs, char **cpp, u_int maxsize);
-
-#ifndef INV_XDR_CADENA_IMPL
-#define xdr_string inv_xdr_string
-#endif
 
 #endif
