@@ -236,7 +236,10 @@ tabla_texto(const struct bench *b, FILE *f)
                 (unsigned long long)r->errores);
     }
     fprintf(f, "(mixto: " MIXTO "; sus latencias son las de OBTENER; pagina: "
-            "LISTAR_PAGINA de 100 productos)\n");
+            "LISTAR_PAGINA de 100 productos;\n xNULL: ops/s de la fila entre las de "
+            "NULL con los mismos clientes; disco/s: confirmaciones por\n segundo del "
+            "disco solas, sin RPC; xdisco: ops/s de una escritura entre disco/s: más "
+            "de 1 es\n que varias escrituras comparten una sincronización)\n");
 }
 
 static json_t *
