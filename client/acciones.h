@@ -6,7 +6,7 @@
  * the same functions, so an answer reads the same whichever way it was
  * asked.  Failures go to stderr as "inventario-client: sentence" for
  * one-shot orders, or to stdout in the menu, which carries on; with --json
- * they are a document {"error": {"codigo", "salida", "mensaje"}} on stdout.
+ * they are a document {"error": {"codigo", "salida", "mensaje"}} on stderr.
  * Each returns the outcome, which a one-shot order makes its exit status.
  */
 #ifndef INVENTARIO_CLIENTE_ACCIONES_H
@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "conexion.h"
+#include "formato.h"
 #include "resultado.h"
 
 /* Where and how answers go. */
@@ -28,6 +29,17 @@ struct salida {
 /* Says a failure the way s says things (see above). */
 void acciones_fallo(const struct salida *s, enum resultado r, const char *frase);
 
+/* Writes a JSON answer to stdout (taking the reference; NULL: memory ran
+ * out, said as a failure). */
+enum resultado acciones_json(const struct salida *s, json_t *j);
+
+/* The sentence for outcome r of op on id (NULL: none), just after the call
+ * failed: the transport's, or the server's estado explained; for a
+ * server's ERROR_INTERNO it asks ESTADO whether the store is down, to say
+ * so. */
+void acciones_frase(const struct salida *s, char *frase, size_t n, enum resultado r,
+                    enum operacion op, const char *id);
+
 enum resultado accion_agregar(const struct salida *s, const char *id,
                               const char *nombre, int32_t stock);
 enum resultado accion_obtener(const struct salida *s, const char *id);
@@ -35,17 +47,6 @@ enum resultado accion_actualizar(const struct salida *s, const char *id,
                                  int32_t stock);
 enum resultado accion_listar(const struct salida *s);
 enum resultado accion_eliminar(const struct salida *s, const char *id);
-
-/* clave NULL: a fresh random key.  After a failure that may or may not
- * have applied the change, the sentence names the key, so that the
- * adjustment can be repeated by hand without applying it twice. */
-enum resultado accion_ajustar(const struct salida *s, const char *id,
-                              int32_t delta, const char *motivo,
-                              const char *clave);
-
-/* Every movement with seq > desde, of product id ("" for all). */
-enum resultado accion_movimientos(const struct salida *s, const char *id,
-                                  uint64_t desde);
 
 /* Prints every change from now on, as it happens, until Ctrl-C or SIGTERM,
  * or a line on stdin (Enter) when mirar_stdin.  Polls MOVIMIENTOS from the

@@ -10,40 +10,58 @@
 
 #include "validar.h"
 
-/* "El id" + "no puede estar vacío" + "." */
-static bool
-decir(const char *campo, enum validar_error e, char *why, size_t n)
+bool
+campo_texto(const char *campo, enum validar_error e, size_t len, size_t max,
+            char *why, size_t n)
 {
     if (e == VALIDO) {
         snprintf(why, n, "%s", "");
         return true;
     }
-    snprintf(why, n, "%s %s.", campo, validar_mensaje(e));
+    if (e == V_LARGO)
+        /* The limit is in bytes: say both figures, and why a shorter
+         * looking text can be over it. */
+        snprintf(why, n, "%s %s: como mucho %zu bytes; este tiene %zu (una letra "
+                 "con tilde o una ñ ocupa 2 bytes, otros caracteres hasta 4).",
+                 campo, validar_mensaje(e), max, len);
+    else
+        snprintf(why, n, "%s %s.", campo, validar_mensaje(e));
     return false;
+}
+
+/* "El id" + "no puede estar vacío" + "." */
+static bool
+decir(const char *campo, enum validar_error e, size_t len, size_t max, char *why,
+      size_t n)
+{
+    return campo_texto(campo, e, len, max, why, n);
 }
 
 bool
 campo_id(const char *s, char *why, size_t n)
 {
-    return decir("El id", validar_id(s, strlen(s)), why, n);
+    return decir("El id", validar_id(s, strlen(s)), strlen(s), VALIDAR_ID_MAX, why, n);
 }
 
 bool
 campo_id_opcional(const char *s, char *why, size_t n)
 {
-    return decir("El id", validar_id_opcional(s, strlen(s)), why, n);
+    return decir("El id", validar_id_opcional(s, strlen(s)), strlen(s), VALIDAR_ID_MAX,
+                 why, n);
 }
 
 bool
 campo_nombre(const char *s, char *why, size_t n)
 {
-    return decir("El nombre", validar_nombre(s, strlen(s)), why, n);
+    return decir("El nombre", validar_nombre(s, strlen(s)), strlen(s),
+                 VALIDAR_NOMBRE_MAX, why, n);
 }
 
 bool
 campo_motivo(const char *s, char *why, size_t n)
 {
-    return decir("El motivo", validar_texto(s, strlen(s)), why, n);
+    return decir("El motivo", validar_texto(s, strlen(s)), strlen(s), VALIDAR_TEXTO_MAX,
+                 why, n);
 }
 
 bool
@@ -51,7 +69,8 @@ campo_clave(const char *s, char *why, size_t n)
 {
     size_t len = strlen(s);
 
-    return decir("El valor de --clave", len == 0 ? V_VACIO : validar_texto(s, len), why, n);
+    return decir("El valor de --clave", len == 0 ? V_VACIO : validar_texto(s, len), len,
+                 VALIDAR_TEXTO_MAX, why, n);
 }
 
 /*
@@ -88,9 +107,9 @@ campo_stock(const char *s, int32_t *out, char *why, size_t n)
     long long v;
 
     if (!entero(s, 0, INT32_MAX, &v))
-        return decir("El stock", V_RANGO, why, n);
+        return decir("El stock", V_RANGO, 0, 0, why, n);
     *out = (int32_t)v;
-    return decir("El stock", VALIDO, why, n);
+    return decir("El stock", VALIDO, 0, 0, why, n);
 }
 
 bool
@@ -133,4 +152,19 @@ mal:
     snprintf(why, n, "El número de movimiento debe ser un entero entre 0 y "
              "%" PRIu64 ".", UINT64_MAX);
     return false;
+}
+
+bool
+campo_cuantos(const char *s, uint32_t *out, char *why, size_t n)
+{
+    long long v;
+
+    if (!entero(s, 1, CAMPO_CUANTOS_MAX, &v)) {
+        snprintf(why, n, "El número de movimientos debe ser un entero entre 1 y %d.",
+                 CAMPO_CUANTOS_MAX);
+        return false;
+    }
+    *out = (uint32_t)v;
+    snprintf(why, n, "%s", "");
+    return true;
 }

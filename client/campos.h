@@ -4,8 +4,9 @@
  * before anything is sent, so that a mistake is heard at once and in the
  * words of the shared rules (validar.h).  Each returns true if the text is
  * acceptable, else false with one sentence in why ("El id no puede estar
- * vacío."), always NUL-terminated.  Numbers may have blanks around them;
- * texts are taken exactly as typed.
+ * vacío."), always NUL-terminated; a text over its limit is told the
+ * limit and its own length, in bytes.  Numbers may have blanks around
+ * them; texts are taken exactly as typed.
  */
 #ifndef INVENTARIO_CLIENTE_CAMPOS_H
 #define INVENTARIO_CLIENTE_CAMPOS_H
@@ -13,6 +14,15 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "validar.h"
+
+/* The sentence for the outcome e of checking a text of len bytes whose
+ * limit is max bytes: "El nombre es demasiado largo: como mucho 256 bytes;
+ * este tiene 400 (...)."; true (and "") if e is VALIDO.  For texts that
+ * come from elsewhere (an import file). */
+bool campo_texto(const char *campo, enum validar_error e, size_t len, size_t max,
+                 char *why, size_t n);
 
 bool campo_id(const char *s, char *why, size_t n);
 
@@ -35,5 +45,10 @@ bool campo_delta(const char *s, int32_t *out, char *why, size_t n);
 
 /* A movement number, 0 to 18446744073709551615. */
 bool campo_seq(const char *s, uint64_t *out, char *why, size_t n);
+
+/* How many of the newest movements to show: 1 to CAMPO_CUANTOS_MAX (a
+ * bound that keeps the client's memory small whatever the log holds). */
+#define CAMPO_CUANTOS_MAX 100000
+bool campo_cuantos(const char *s, uint32_t *out, char *why, size_t n);
 
 #endif

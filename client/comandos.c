@@ -9,21 +9,18 @@
 #include <string.h>
 
 #include "acciones.h"
+#include "ajuste.h"
 #include "campos.h"
 #include "entrada.h"
+#include "historial.h"
 #include "intercambio.h"
+#include "linea.h"
 
 #define FRASE 1024
 
-/* Options an order may take after its name, besides --json. */
-enum {
-    OPC_MOTIVO = 1u << 0,
-    OPC_CLAVE  = 1u << 1,
-    OPC_DESDE  = 1u << 2
-};
-
 struct extras {
-    const char *motivo, *clave, *desde;
+    const char *motivo, *clave, *desde, *ultimos;
+    bool        actualizar;
 };
 
 struct orden {
@@ -31,7 +28,7 @@ struct orden {
     const char *uso;            /* the synopsis after the program's name */
     const char *ayuda;
     int         min, max;       /* positional arguments */
-    unsigned    opciones;
+    unsigned    opciones;       /* OPC_* it accepts */
     enum resultado (*fn)(const struct salida *s, char **arg, int narg,
                          const struct extras *x);
 };
@@ -122,12 +119,15 @@ o_movimientos(const struct salida *s, char **a, int n, const struct extras *x)
 {
     const char *id = n > 0 ? a[0] : "";
     uint64_t desde = 0;
+    uint32_t ultimos = 0;
     char why[FRASE];
 
     if (!valido(s, campo_id_opcional(id, why, sizeof why), why) ||
-        (x->desde && !valido(s, campo_seq(x->desde, &desde, why, sizeof why), why)))
+        (x->desde && !valido(s, campo_seq(x->desde, &desde, why, sizeof why), why)) ||
+        (x->ultimos && !valido(s, campo_cuantos(x->ultimos, &ultimos, why, sizeof why),
+                               why)))
         return RES_INVALIDO;
-    return accion_movimientos(s, id, desde);
+    return accion_movimientos(s, id, desde, ultimos);
 }
 
 static enum resultado
@@ -160,24 +160,32 @@ o_exportar(const struct salida *s, char **a, int n, const struct extras *x)
 static enum resultado
 o_importar(const struct salida *s, char **a, int n, const struct extras *x)
 {
-    (void)n; (void)x;
-    return accion_importar(s, a[0]);
+    (void)n;
+    return accion_importar(s, a[0], x->actualizar);
 }
+
+static enum resultado o_ayuda(const struct salida *s, char **a, int n,
+                              const struct extras *x);
 
 static const struct orden ordenes[] = {
     { "agregar", "agregar ID NOMBRE STOCK", "añade un producto", 3, 3, 0, o_agregar },
     { "obtener", "obtener ID", "muestra un producto", 1, 1, 0, o_obtener },
     { "actualizar", "actualizar ID STOCK", "fija el stock de un producto",
       2, 2, 0, o_actualizar },
-    { "listar", "listar", "muestra todos los productos, por id", 0, 0, 0, o_listar },
+    { "listar", "listar", "muestra todos los productos, por id (en un terminal,\n"
+      "a través del paginador)", 0, 0, 0, o_listar },
     { "eliminar", "eliminar ID", "elimina un producto", 1, 1, 0, o_eliminar },
     { "ajustar", "ajustar ID CANTIDAD [--motivo M] [--clave K]",
       "suma CANTIDAD (negativa si sale mercancía) al stock, una sola vez\n"
-      "aunque haya que repetir la llamada (v2)", 2, 2, OPC_MOTIVO | OPC_CLAVE,
+      "aunque haya que repetir la llamada (v2).  Con la misma --clave que un\n"
+      "ajuste anterior no se repite: dice «ya aplicado antes con esta clave»\n"
+      "y el motivo que quedó registrado", 2, 2, OPC_MOTIVO | OPC_CLAVE,
       o_ajustar },
-    { "movimientos", "movimientos [ID] [--desde N]",
-      "el registro de cambios, de un producto o de todos, posteriores\n"
-      "al movimiento N (v2)", 0, 1, OPC_DESDE, o_movimientos },
+    { "movimientos", "movimientos [ID] [--desde N] [--ultimos N]",
+      "el registro de cambios, de un producto o de todos, del más antiguo\n"
+      "al más reciente: los posteriores al movimiento N (--desde), o solo\n"
+      "los N más recientes (--ultimos); en un terminal, a través del\n"
+      "paginador (v2)", 0, 1, OPC_DESDE | OPC_ULTIMOS, o_movimientos },
     { "vigilar", "vigilar [ID]",
       "muestra cada cambio en cuanto ocurre, hasta Enter o Ctrl-C (v2)",
       0, 1, 0, o_vigilar },
@@ -185,169 +193,156 @@ static const struct orden ordenes[] = {
     { "exportar", "exportar [ARCHIVO]",
       "todo el inventario como lista JSON [{\"id\", \"nombre\", \"stock\"}],\n"
       "a ARCHIVO o a la salida estándar", 0, 1, 0, o_exportar },
-    { "importar", "importar ARCHIVO",
+    { "importar", "importar ARCHIVO [--actualizar]",
       "añade los productos de una lista así (\"-\": la entrada estándar);\n"
-      "informa de los añadidos, los que ya existían y los inválidos", 1, 1, 0,
+      "los que ya existen se dejan como están, o con --actualizar se fija\n"
+      "su stock al del archivo (un cambio con su movimiento; el nombre no se\n"
+      "puede cambiar); informa de cada entrada", 1, 1, OPC_ACTUALIZAR,
       o_importar },
+    { "help", "help [ORDEN]", "esta ayuda, o la de una orden", 0, 1, 0, o_ayuda },
 };
+
+#define NORDENES (sizeof ordenes / sizeof ordenes[0])
+
+/* What each order-only option means, for an order's help. */
+static const struct {
+    unsigned    bit;
+    const char *texto;
+} opciones_de_orden[] = {
+    { OPC_MOTIVO,     "  -m, --motivo=M       texto libre para el registro (venta, devolución...),\n"
+                      "                       hasta 64 bytes" },
+    { OPC_CLAVE,      "  -k, --clave=K        clave de idempotencia (hasta 64 bytes): el mismo\n"
+                      "                       ajuste con la misma clave se aplica una sola vez" },
+    { OPC_DESDE,      "      --desde=N        solo los movimientos posteriores al n.º N" },
+    { OPC_ULTIMOS,    "  -n, --ultimos=N      solo los N más recientes (el último, al final)" },
+    { OPC_ACTUALIZAR, "  -a, --actualizar     fija el stock de los productos que ya existen" },
+};
+
+static const struct orden *
+buscar_orden(const char *nombre)
+{
+    for (size_t i = 0; i < NORDENES; i++)
+        if (strcmp(nombre, ordenes[i].nombre) == 0)
+            return &ordenes[i];
+    return NULL;
+}
+
+/* Writes text, indenting each line after the first by sangria. */
+static void
+sangrado(FILE *f, const char *p, const char *sangria)
+{
+    for (; *p != '\0'; p++) {
+        fputc(*p, f);
+        if (*p == '\n')
+            fputs(sangria, f);
+    }
+}
+
+void
+comandos_uso(FILE *f)
+{
+    fputs(
+"Uso: inventario-client [OPCIÓN]... [ORDEN [ARGUMENTO]...]\n"
+"Cliente del inventario de TecnoMarket (ONC RPC, servicio inventario.servicio).\n"
+"Sin ORDEN abre el menú interactivo; con una ORDEN la ejecuta y termina, para\n"
+"usarlo desde scripts.\n"
+"\n", f);
+    linea_ayuda(f);
+    fputs(
+"\n"
+"Órdenes ('inventario-client help ORDEN' o 'ORDEN --help' explica cada una;\n"
+"v2: necesitan un servidor con la versión 2 del protocolo):\n", f);
+    comandos_ayuda(f);
+    fputs(
+"\n"
+"Un ID o NOMBRE con espacios va entre comillas; una CANTIDAD negativa se\n"
+"escribe tal cual (ajustar A1 -3); un ID que empiece por '-' va tras '--'\n"
+"(obtener -- -A1).  Si un ajuste queda sin respuesta, se repite solo con la\n"
+"misma clave; si aun así no se sabe si se aplicó, el mensaje da la clave para\n"
+"repetirlo a mano con --clave sin aplicarlo dos veces.  Un texto que el\n"
+"servidor devuelve con caracteres invisibles o de control los muestra\n"
+"escapados (\\u202e); una barra inversa, doble.\n"
+"\n"
+"En el menú, Ctrl-C, una respuesta vacía o la palabra «cancelar» vuelven al\n"
+"menú sin enviar nada; Ctrl-C durante una llamada deja de esperarla; Ctrl-D\n"
+"en el menú sale.  El menú termina con 0 si todas las operaciones salieron\n"
+"bien, o con el estado de la primera que falló.\n"
+"\n"
+"Si no hay conexión, compruebe que rpcbind funciona y que el servidor está\n"
+"registrado: rpcinfo -p HOST\n"
+"\n"
+"Estado de salida:\n", f);
+    resultado_ayuda(f);
+}
 
 void
 comandos_ayuda(FILE *f)
 {
-    for (size_t i = 0; i < sizeof ordenes / sizeof ordenes[0]; i++) {
-        const char *p = ordenes[i].ayuda;
-
+    for (size_t i = 0; i < NORDENES; i++) {
         fprintf(f, "  %s\n      ", ordenes[i].uso);
-        for (; *p != '\0'; p++) {
-            fputc(*p, f);
-            if (*p == '\n')
-                fputs("      ", f);
-        }
+        sangrado(f, ordenes[i].ayuda, "      ");
         fputc('\n', f);
     }
 }
 
-static int mal_uso(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-int
-comandos_mal_uso_v(const char *fmt, va_list ap)
+/* The help of one order: synopsis, what it does, its own options. */
+static void
+ayuda_de(FILE *f, const struct orden *o)
 {
-    fputs("inventario-client: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputs("\nPruebe 'inventario-client --help'.\n", stderr);
-    return resultado_salida(RES_USO);
-}
-
-/* comandos_mal_uso_v with the arguments spelled out. */
-static int
-mal_uso(const char *fmt, ...)
-{
-    va_list ap;
-    int status;
-
-    va_start(ap, fmt);
-    status = comandos_mal_uso_v(fmt, ap);
-    va_end(ap);
-    return status;
-}
-
-/* "-x" and "--x" are options; "-", "-5" and everything after "--" are not,
- * so that a negative CANTIDAD needs no "--" before it. */
-static bool
-es_opcion(const char *a)
-{
-    return a[0] == '-' && a[1] != '\0' && !isdigit((unsigned char)a[1]);
-}
-
-/* The value of option name at argv[*i] ("--name=V" or "--name V"), or NULL
- * if argv[*i] is not that option.  *falta is set if the value is missing. */
-static const char *
-valor(const char *name, int argc, char **argv, int *i, bool *falta)
-{
-    size_t len = strlen(name);
-    const char *a = argv[*i];
-
-    if (strncmp(a, name, len) != 0)
-        return NULL;
-    if (a[len] == '=')
-        return a + len + 1;
-    if (a[len] != '\0')
-        return NULL;
-    if (*i + 1 >= argc) {
-        *falta = true;
-        return NULL;
+    fprintf(f, "Uso: inventario-client [OPCIÓN]... %s\n", o->uso);
+    sangrado(f, o->ayuda, "");
+    fputs(".\n", f);
+    if (o->opciones != 0) {
+        fputs("\nOpciones de la orden:\n", f);
+        for (size_t i = 0; i < sizeof opciones_de_orden / sizeof opciones_de_orden[0]; i++)
+            if (o->opciones & opciones_de_orden[i].bit)
+                fprintf(f, "%s\n", opciones_de_orden[i].texto);
     }
-    return argv[++*i];
+    fputs("\nLas opciones generales (--host, --program, --timeout, --json) y los\n"
+          "estados de salida están en 'inventario-client --help'.\n", f);
 }
 
-/* Takes the option at argv[*i], if it is one of the order's: sets its
- * field in x.  Returns 1 if taken, 0 if not one of these, -1 (said) on
- * misuse. */
-static int
-opcion_de_orden(const struct orden *o, int argc, char **argv, int *i,
-                struct extras *x)
+static enum resultado
+o_ayuda(const struct salida *s, char **a, int n, const struct extras *x)
 {
-    static const struct { const char *name; unsigned bit; } opts[] = {
-        { "--motivo", OPC_MOTIVO }, { "--clave", OPC_CLAVE }, { "--desde", OPC_DESDE }
-    };
-    const char *arg = argv[*i];
+    const struct orden *o;
 
-    for (size_t k = 0; k < sizeof opts / sizeof opts[0]; k++) {
-        bool falta = false;
-        const char *v = valor(opts[k].name, argc, argv, i, &falta);
-
-        if (v == NULL && !falta)
-            continue;
-        if (falta) {
-            mal_uso("a la opción %s le falta su valor", arg);
-            return -1;
-        }
-        if (!(o->opciones & opts[k].bit)) {
-            mal_uso("la orden '%s' no admite la opción %s", o->nombre, opts[k].name);
-            return -1;
-        }
-        if (opts[k].bit == OPC_MOTIVO)
-            x->motivo = v;
-        else if (opts[k].bit == OPC_CLAVE)
-            x->clave = v;
-        else
-            x->desde = v;
-        return 1;
+    (void)s; (void)x;
+    if (n == 0) {
+        comandos_uso(stdout);
+        return RES_OK;
     }
-    return 0;
-}
-
-/* Splits the order's arguments from its options; -1 (said) on misuse. */
-static int
-separar(struct salida *s, const struct orden *o, int argc, char **argv,
-        char **pos, int *npos, struct extras *x)
-{
-    bool solo_argumentos = false;
-
-    for (int i = 1; i < argc; i++) {
-        int rc;
-
-        if (solo_argumentos || !es_opcion(argv[i])) {
-            pos[(*npos)++] = argv[i];
-        } else if (strcmp(argv[i], "--") == 0) {
-            solo_argumentos = true;
-        } else if (strcmp(argv[i], "--json") == 0) {
-            s->json = true;
-        } else if ((rc = opcion_de_orden(o, argc, argv, &i, x)) < 0) {
-            return -1;
-        } else if (rc == 0) {
-            mal_uso("opción desconocida: '%s'", argv[i]);
-            return -1;
-        }
+    if ((o = buscar_orden(a[0])) == NULL) {
+        linea_mal_uso(s->json, "orden desconocida: '%s'", a[0]);
+        return RES_USO;
     }
-    return 0;
+    ayuda_de(stdout, o);
+    return RES_OK;
 }
 
 int
-comandos_ejecutar(struct salida *s, int argc, char **argv)
+comandos_ejecutar(struct salida *s, const struct linea *l)
 {
-    const struct orden *o = NULL;
-    struct extras x = { NULL, NULL, NULL };
-    char **pos;
-    int npos = 0, ret;
+    const struct orden *o = buscar_orden(l->orden);
+    struct extras x = { l->motivo, l->clave, l->desde, l->ultimos,
+                        (l->opciones & OPC_ACTUALIZAR) != 0 };
+    unsigned sobran;
 
-    for (size_t i = 0; i < sizeof ordenes / sizeof ordenes[0]; i++)
-        if (strcmp(argv[0], ordenes[i].nombre) == 0)
-            o = &ordenes[i];
     if (o == NULL)
-        return mal_uso("orden desconocida: '%s'", argv[0]);
-    if ((pos = calloc((size_t)argc, sizeof *pos)) == NULL) {
-        acciones_fallo(s, RES_ERROR_INTERNO, "No hay memoria.");
-        return resultado_salida(RES_ERROR_INTERNO);
+        return linea_mal_uso(s->json, "orden desconocida: '%s'", l->orden);
+    if (l->ayuda) {
+        ayuda_de(stdout, o);
+        return 0;
     }
-    if (separar(s, o, argc, argv, pos, &npos, &x) < 0) {
-        ret = resultado_salida(RES_USO);
-    } else if (npos < o->min || npos > o->max) {
-        ret = mal_uso("argumentos incorrectos; se usa así: inventario-client %s",
-                      o->uso);
-    } else {
-        ret = resultado_salida(o->fn(s, pos, npos, &x));
+    if ((sobran = l->opciones & ~o->opciones) != 0) {
+        for (unsigned k = 0; k < 5; k++)
+            if (sobran & (1u << k))
+                return linea_mal_uso(s->json, "la orden '%s' no admite la opción --%s",
+                                     o->nombre, l->nombres[k]);
     }
-    free(pos);
-    return ret;
+    if (l->narg < o->min || l->narg > o->max)
+        return linea_mal_uso(s->json, "argumentos incorrectos; se usa así: "
+                             "inventario-client %s (más en 'inventario-client help "
+                             "%s')", o->uso, o->nombre);
+    return resultado_salida(o->fn(s, l->arg, l->narg, &x));
 }

@@ -1,10 +1,11 @@
 /* comandos.h - the one-shot orders, for scripts: "inventario-client obtener A1".
  *
- * Parses an order's arguments and its own options (--motivo, --clave,
- * --desde, and --json, which may also follow the order), checks every field
- * before anything is sent, and runs the action (acciones.h, intercambio.h).
+ * Takes the order, its arguments and its own options (linea.h), checks
+ * that the order takes them and every field before anything is sent, and
+ * runs the action (acciones.h, ajuste.h, historial.h, intercambio.h).
  * Misuse is said on stderr with exit status 2; an invalid field with 3,
- * before any connection is tried.
+ * before any connection is tried.  "help ORDEN" and "ORDEN --help" show
+ * the order's own help.
  */
 #ifndef INVENTARIO_CLIENTE_COMANDOS_H
 #define INVENTARIO_CLIENTE_COMANDOS_H
@@ -13,16 +14,16 @@
 #include <stdio.h>
 
 #include "acciones.h"
+#include "linea.h"
 
-/* Runs order argv[0] with argv[1..argc); returns the exit status.  May set
- * s->json (a --json after the order). */
-int comandos_ejecutar(struct salida *s, int argc, char **argv);
+/* Runs the order of l, with its arguments and options (or its help, with
+ * --help); returns the exit status. */
+int comandos_ejecutar(struct salida *s, const struct linea *l);
 
 /* The orders' synopses and what each does, for --help. */
 void comandos_ayuda(FILE *f);
 
-/* Says what was misused, to stderr, with the pointer to --help; returns the
- * exit status for misuse.  Shared by the command parser and main's options. */
-int comandos_mal_uso_v(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+/* The whole of --help (main.c). */
+void comandos_uso(FILE *f);
 
 #endif

@@ -13,7 +13,8 @@
 
 #include "interruptor.h"
 
-/* Set by the handler, read and cleared by the main flow only. */
+/* The signal seen (SIGINT or SIGTERM), 0 if none: set by the handler,
+ * read and cleared by the main flow only. */
 static volatile sig_atomic_t interrumpido;
 
 static bool terminal;
@@ -21,8 +22,7 @@ static bool terminal;
 static void
 al_interrumpir(int sig)
 {
-    (void)sig;
-    interrumpido = 1;
+    interrumpido = sig;
     interruptor_disparar();     /* a call in progress gives up (interruptor.h) */
 }
 
@@ -62,6 +62,12 @@ entrada_olvidar(void)
 {
     interrumpido = 0;
     interruptor_rearmar();
+}
+
+int
+entrada_senal(void)
+{
+    return interrumpido;
 }
 
 /* Cuts the end of line and turns NUL bytes into DEL; len is the length. */

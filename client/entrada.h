@@ -50,4 +50,7 @@ enum espera entrada_esperar(unsigned ms, bool mirar_stdin);
  * not the menu). */
 void entrada_olvidar(void);
 
+/* The signal seen and not forgotten (SIGINT, SIGTERM), or 0. */
+int entrada_senal(void);
+
 #endif

@@ -51,23 +51,76 @@ mal:
     return 1;
 }
 
+/* Code points that show nothing, or reorder what follows, and so could make
+ * two different ids look the same on screen: Unicode format characters
+ * (category Cf, bidi controls among them), spaces other than U+0020
+ * (Zs, Zl, Zp) and the other default-ignorable code points (variation
+ * selectors, fillers).  Sorted by start; Unicode 15. */
+static const struct { uint32_t desde, hasta; } invisibles[] = {
+    { 0x00A0, 0x00A0 }, { 0x00AD, 0x00AD }, { 0x034F, 0x034F },
+    { 0x0600, 0x0605 }, { 0x061C, 0x061C }, { 0x06DD, 0x06DD },
+    { 0x070F, 0x070F }, { 0x0890, 0x0891 }, { 0x08E2, 0x08E2 },
+    { 0x115F, 0x1160 }, { 0x1680, 0x1680 }, { 0x17B4, 0x17B5 },
+    { 0x180B, 0x180F }, { 0x2000, 0x200F }, { 0x2028, 0x202F },
+    { 0x205F, 0x206F }, { 0x3000, 0x3000 }, { 0x3164, 0x3164 },
+    { 0xFE00, 0xFE0F }, { 0xFEFF, 0xFEFF }, { 0xFFA0, 0xFFA0 },
+    { 0xFFF0, 0xFFFB }, { 0x110BD, 0x110BD }, { 0x110CD, 0x110CD },
+    { 0x13430, 0x1343F }, { 0x1BCA0, 0x1BCA3 }, { 0x1D173, 0x1D17A },
+    { 0xE0000, 0xE0FFF },
+};
+
 static bool
-imprimible(uint32_t cp)
+invisible(uint32_t cp)
 {
-    return cp != UINT32_MAX && cp >= 0x20 && cp != 0x7F &&
-           !(cp >= 0x80 && cp <= 0x9F);
+    size_t lo = 0, hi = sizeof invisibles / sizeof invisibles[0];
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+
+        if (cp < invisibles[mid].desde)
+            hi = mid;
+        else if (cp > invisibles[mid].hasta)
+            lo = mid + 1;
+        else
+            return true;
+    }
+    return false;
 }
 
-/* Columns of one code point: wcwidth where the locale knows it (glibc's
- * wchar_t is UCS-4 in every locale), one otherwise. */
+static bool
+control(uint32_t cp)
+{
+    return cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F);
+}
+
+/* How the n bytes at u (one sequence, code point cp) are shown: NULL if
+ * as they are, else the escape written into esc: "\\" for a backslash
+ * (so that an escape can never be faked by typing one), "\u202e" for a
+ * control or invisible code point, "\U000e0001" past U+FFFF, "\xff" for
+ * a byte that is not part of valid UTF-8. */
+static const char *
+escape(const unsigned char *u, uint32_t cp, char esc[16])
+{
+    if (cp == UINT32_MAX)
+        snprintf(esc, 16, "\\x%02x", u[0]);
+    else if (cp == '\\')
+        snprintf(esc, 16, "\\\\");
+    else if (!control(cp) && !invisible(cp))
+        return NULL;
+    else if (cp <= 0xFFFF)
+        snprintf(esc, 16, "\\u%04" PRIx32, cp);
+    else
+        snprintf(esc, 16, "\\U%08" PRIx32, cp);
+    return esc;
+}
+
+/* Columns of one code point shown as it is: wcwidth where the locale knows
+ * it (glibc's wchar_t is UCS-4 in every locale), one otherwise. */
 static size_t
 ancho_cp(uint32_t cp)
 {
-    int w;
+    int w = wcwidth((wchar_t)cp);
 
-    if (!imprimible(cp))
-        return 1;                       /* shown as '?' */
-    w = wcwidth((wchar_t)cp);
     return w < 0 ? 1 : (size_t)w;
 }
 
@@ -78,10 +131,13 @@ formato_ancho(const char *s)
     size_t len = strlen(s), w = 0;
 
     for (size_t i = 0; i < len;) {
+        char esc[16];
         uint32_t cp;
+        size_t n = utf8(u + i, len - i, &cp);
+        const char *e = escape(u + i, cp, esc);
 
-        i += utf8(u + i, len - i, &cp);
-        w += ancho_cp(cp);
+        w += e != NULL ? strlen(e) : ancho_cp(cp);
+        i += n;
     }
     return w;
 }
@@ -92,13 +148,15 @@ formato_texto_n(FILE *f, const char *s, size_t len)
     const unsigned char *u = (const unsigned char *)s;
 
     for (size_t i = 0; i < len;) {
+        char esc[16];
         uint32_t cp;
         size_t n = utf8(u + i, len - i, &cp);
+        const char *e = escape(u + i, cp, esc);
 
-        if (imprimible(cp))
-            fwrite(u + i, 1, n, f);
+        if (e != NULL)
+            fputs(e, f);
         else
-            fputc('?', f);
+            fwrite(u + i, 1, n, f);
         i += n;
     }
 }
@@ -353,6 +411,22 @@ dato_num(FILE *f, const char *etiqueta, uint64_t v)
     dato(f, etiqueta, buf);
 }
 
+/* A figure read from the store: while the store does not answer, 0 is
+ * what the server could not know, and anything else the last it knew. */
+static void
+dato_cifra(FILE *f, const char *etiqueta, uint64_t v, bool almacen_ok)
+{
+    char buf[64];
+
+    if (almacen_ok)
+        snprintf(buf, sizeof buf, "%" PRIu64, v);
+    else if (v == 0)
+        snprintf(buf, sizeof buf, "desconocido");
+    else
+        snprintf(buf, sizeof buf, "%" PRIu64 " (último dato conocido)", v);
+    dato(f, etiqueta, buf);
+}
+
 void
 formato_estado(FILE *f, const estado_servidor *e, const struct conexion *c)
 {
@@ -371,8 +445,8 @@ formato_estado(FILE *f, const estado_servidor *e, const struct conexion *c)
     snprintf(buf, sizeof buf, "%s (hace %" PRId64 " h %" PRId64 " min %" PRId64 " s)",
              cuando, seg / 3600, seg / 60 % 60, seg % 60);
     dato(f, "En marcha desde:", buf);
-    dato_num(f, "Productos:", e->productos);
-    dato_num(f, "Último movimiento:", e->ultimo_seq);
+    dato_cifra(f, "Productos:", e->productos, e->almacen_ok);
+    dato_cifra(f, "Último movimiento:", e->ultimo_seq, e->almacen_ok);
     dato_num(f, "Llamadas atendidas:", e->llamadas);
     dato_num(f, "Conexiones abiertas:", e->conexiones);
     dato_num(f, "Hilos de trabajo:", e->hilos);
@@ -386,8 +460,36 @@ void
 formato_fallo(char *buf, size_t n, enum resultado r, enum operacion op,
               const char *id, const struct conexion *c)
 {
-    const char *t = conexion_error(c);
+    formato_fallo_causa(buf, n, r, op, id, CAUSA_DESCONOCIDA, conexion_error(c));
+}
 
+/* INVALIDO from AJUSTAR_STOCK: the fields were checked here first, so
+ * only the causes the client cannot check by itself are left. */
+static void
+fallo_ajuste_invalido(char *buf, size_t n, const char *id, enum causa causa)
+{
+    switch (causa) {
+    case CAUSA_DESBORDA:
+        snprintf(buf, n, "El servidor rechazó el ajuste de %s: el stock pasaría "
+                 "de 2147483647, el máximo. No se cambió nada.", id);
+        break;
+    case CAUSA_CLAVE_USADA:
+        snprintf(buf, n, "El servidor rechazó el ajuste de %s: esa clave ya se "
+                 "usó en un ajuste distinto (de otro producto o de otra "
+                 "cantidad). Use otra clave. No se cambió nada.", id);
+        break;
+    default:
+        snprintf(buf, n, "El servidor rechazó el ajuste de %s: el stock pasaría "
+                 "de 2147483647, o la clave ya se usó en un ajuste distinto "
+                 "(no se pudo averiguar cuál de las dos). No se cambió nada.", id);
+        break;
+    }
+}
+
+void
+formato_fallo_causa(char *buf, size_t n, enum resultado r, enum operacion op,
+                    const char *id, enum causa causa, const char *t)
+{
     if (id == NULL)
         id = "";
     if (t[0] != '\0') {             /* the transport failed, not the server */
@@ -407,17 +509,22 @@ formato_fallo(char *buf, size_t n, enum resultado r, enum operacion op,
         break;
     case RES_INVALIDO:
         if (op == OP_AJUSTAR)
-            snprintf(buf, n, "El servidor rechazó el ajuste de %s: el stock "
-                     "pasaría de 2147483647, o la clave ya se usó en un ajuste "
-                     "distinto. No se cambió nada.", id);
+            fallo_ajuste_invalido(buf, n, id, causa);
         else
-            snprintf(buf, n, "El servidor rechazó los datos: no cumplen las "
-                     "reglas del protocolo. No se cambió nada.");
+            snprintf(buf, n, "El servidor rechazó los datos: no cumplen sus "
+                     "reglas (quizá más estrictas que las de este cliente). No "
+                     "se cambió nada.");
         break;
     case RES_ERROR_INTERNO:
-        snprintf(buf, n, "El servidor no pudo completar la operación porque "
-                 "falló su almacén (disco lleno, solo lectura o base de datos "
-                 "dañada). No se cambió nada.");
+        if (causa == CAUSA_ALMACEN_CAIDO)
+            snprintf(buf, n, "El servidor ha perdido su base de datos (su estado "
+                     "dice que el almacén no responde: conexión perdida, archivo "
+                     "borrado o disco inaccesible). No se cambió nada; revise el "
+                     "registro del servidor.");
+        else
+            snprintf(buf, n, "El servidor no pudo completar la operación porque "
+                     "falló su almacén (disco lleno, solo lectura, base de datos "
+                     "dañada o conexión con ella perdida). No se cambió nada.");
         break;
     default:
         snprintf(buf, n, "La operación no se completó (%s).", resultado_codigo(r));
@@ -494,14 +601,22 @@ formato_json_movimiento(const movimiento *m)
                      "origen", formato_json_cadena(m->origen));
 }
 
+/* A figure from the store, or null when the server could not know it
+ * (see dato_cifra). */
+static json_t *
+json_cifra(uint64_t v, bool almacen_ok)
+{
+    return !almacen_ok && v == 0 ? json_null() : json_integer((json_int_t)v);
+}
+
 json_t *
 formato_json_estado(const estado_servidor *e, const struct conexion *c)
 {
-    return json_pack("{s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:o, s:I, s:I}",
+    return json_pack("{s:o, s:I, s:o, s:o, s:I, s:I, s:I, s:b, s:o, s:I, s:I}",
                      "version", formato_json_cadena(e->release),
                      "arranque_ms", (json_int_t)e->arranque_ms,
-                     "productos", (json_int_t)e->productos,
-                     "ultimo_seq", (json_int_t)e->ultimo_seq,
+                     "productos", json_cifra(e->productos, e->almacen_ok),
+                     "ultimo_seq", json_cifra(e->ultimo_seq, e->almacen_ok),
                      "llamadas", (json_int_t)e->llamadas,
                      "conexiones", (json_int_t)e->conexiones,
                      "hilos", (json_int_t)e->hilos,

@@ -2,8 +2,13 @@
  *
  * Text for people is Spanish and aligned by display columns, not bytes
  * ("Cámara" is 7 bytes and 6 columns; a CJK character takes 2).  Strings
- * that came from the server are written safely: anything that is not
- * printable UTF-8 comes out as '?', so that no name can drive the terminal.
+ * that came from the server are written safely and unambiguously: a
+ * control character, and any code point that shows nothing or reorders the
+ * text (Unicode format characters such as the bidi override U+202E, spaces
+ * other than U+0020, other default-ignorables) comes out escaped as
+ * "\u202e" ("\U000e0001" past U+FFFF), a byte that is not valid UTF-8 as
+ * "\xff", and a backslash as "\\", so that no name can drive the
+ * terminal and two ids that differ never look the same.
  * JSON for scripts is built with jansson, never by hand.  Output functions
  * write to the FILE they are given and do not flush.
  */
@@ -26,12 +31,12 @@ enum operacion {
     OP_AJUSTAR, OP_MOVIMIENTOS, OP_VIGILAR, OP_ESTADO
 };
 
-/* The display columns s takes; a byte that is not part of valid UTF-8
- * counts as one (it is shown as '?'). */
+/* The display columns s takes as formato_texto shows it (escapes
+ * included). */
 size_t formato_ancho(const char *s);
 
-/* Writes s with every unprintable character or malformed byte as '?';
- * formato_texto_n writes len bytes, NUL bytes included (as '?'). */
+/* Writes s with the escapes above; formato_texto_n writes len bytes, NUL
+ * bytes included (as "\u0000"). */
 void formato_texto(FILE *f, const char *s);
 void formato_texto_n(FILE *f, const char *s, size_t len);
 
@@ -48,12 +53,27 @@ void formato_productos(FILE *f, const producto *v, size_t n);
 void formato_movimientos(FILE *f, const movimiento *v, size_t n);
 void formato_movimiento(FILE *f, const movimiento *m);
 
-/* The server's health and figures, and where it was found. */
+/* The server's health and figures, and where it was found.  While the
+ * store does not answer (almacen_ok false), a figure of 0 read from it is
+ * shown as "desconocido" (null in JSON), any other as the last known. */
 void formato_estado(FILE *f, const estado_servidor *e, const struct conexion *c);
 
+/* What the client found out about a failure by asking the server more
+ * (acciones.c), so that the sentence names the one cause that applies. */
+enum causa {
+    CAUSA_DESCONOCIDA,      /* nothing more is known: name every cause left */
+    CAUSA_DESBORDA,         /* INVALIDO of AJUSTAR: the stock would pass the max */
+    CAUSA_CLAVE_USADA,      /* INVALIDO of AJUSTAR: the key was used otherwise */
+    CAUSA_ALMACEN_CAIDO     /* ERROR_INTERNO, and ESTADO says almacen_ok false */
+};
+
 /* The sentence that explains outcome r of operation op on product id (may
- * be NULL): the transport's own when the failure was the transport's
- * (conexion_error), else one for the server's estado. */
+ * be NULL): the transport's sentence t when it is not "" (the transport
+ * failed, not the server), else one for the server's estado and the cause. */
+void formato_fallo_causa(char *buf, size_t n, enum resultado r, enum operacion op,
+                         const char *id, enum causa causa, const char *t);
+
+/* formato_fallo_causa with CAUSA_DESCONOCIDA and conexion_error(c). */
 void formato_fallo(char *buf, size_t n, enum resultado r, enum operacion op,
                    const char *id, const struct conexion *c);
 

@@ -10,7 +10,9 @@
 
 #include <jansson.h>
 
+#include "campos.h"
 #include "formato.h"
+#include "lectura.h"
 #include "operaciones.h"
 #include "validar.h"
 
@@ -64,8 +66,8 @@ exportar_a(const struct salida *s, const char *ruta, const json_t *j, size_t n)
     if ((err = escribir_archivo(ruta, j)) != 0) {
         snprintf(frase, sizeof frase, "No se pudo escribir %s: %s. No se ha "
                  "cambiado el archivo.", ruta, strerror(err));
-        acciones_fallo(s, RES_ERROR_INTERNO, frase);
-        return RES_ERROR_INTERNO;
+        acciones_fallo(s, RES_ARCHIVO, frase);
+        return RES_ARCHIVO;
     }
     if (s->json) {
         (void)formato_json(stdout, json_pack("{s:I, s:o}", "exportados", (json_int_t)n,
@@ -88,7 +90,7 @@ accion_exportar(const struct salida *s, const char *ruta)
     enum resultado r = ops_listar(s->con, &l);
 
     if (r != RES_OK) {
-        formato_fallo(frase, sizeof frase, r, OP_LISTAR, NULL, s->con);
+        acciones_frase(s, frase, sizeof frase, r, OP_LISTAR, NULL);
         acciones_fallo(s, r, frase);
         return r;
     }
@@ -99,7 +101,7 @@ accion_exportar(const struct salida *s, const char *ruta)
         r = exportar_a(s, ruta, j, l.n);
     } else if (json_dumpf(j, stdout, JSON_INDENT(2)) < 0 || fputc('\n', stdout) == EOF ||
                fflush(stdout) == EOF) {
-        r = RES_ERROR_INTERNO;
+        r = RES_ARCHIVO;
         acciones_fallo(s, r, "No se pudo escribir el inventario en la salida estándar.");
     }
     json_decref(j);
@@ -109,65 +111,53 @@ accion_exportar(const struct salida *s, const char *ruta)
 
 /* -- import ------------------------------------------------------------------ */
 
-/* What an import did, entry by entry, for the report. */
-struct informe {
-    const char *ruta;
-    size_t      total, agregados, existian, invalidos, errores;
-    json_t     *j_agregados, *j_existian, *j_invalidos, *j_errores;
+/* What happened to one entry, for the report. */
+enum destino {
+    D_AGREGADO,         /* new: added */
+    D_ACTUALIZADO,      /* existed, --actualizar: its stock set */
+    D_IGUAL,            /* existed, --actualizar: nothing to change */
+    D_EXISTIA,          /* existed: left as it was */
+    D_INVALIDO,         /* refused by the rules, here or by the server */
+    D_ERROR,            /* the server failed on it */
+    D_CUANTOS
 };
 
-/* The list in ruta ("-": stdin), or NULL having said why. */
-static json_t *
-cargar(const struct salida *s, const char *ruta)
-{
-    bool entrada = strcmp(ruta, "-") == 0;
-    char frase[FRASE];
-    json_error_t e;
-    json_t *j;
-    FILE *f = entrada ? stdin : fopen(ruta, "r");
+static const struct {
+    const char *json;           /* the report's member */
+    const char *linea;          /* the line about one entry */
+} destinos[D_CUANTOS] = {
+    [D_AGREGADO]    = { "agregados",    "añadido" },
+    [D_ACTUALIZADO] = { "actualizados", "actualizado" },
+    [D_IGUAL]       = { "sin_cambios",  "ya estaba igual" },
+    [D_EXISTIA]     = { "ya_existian",  "ya existía" },
+    [D_INVALIDO]    = { "invalidos",    "inválida" },
+    [D_ERROR]       = { "errores",      "con error" },
+};
 
-    if (f == NULL) {
-        snprintf(frase, sizeof frase, "No se puede abrir %s: %s.", ruta, strerror(errno));
-        acciones_fallo(s, RES_INVALIDO, frase);
-        return NULL;
-    }
-    /* NUL inside a string is allowed here so that it reaches validation,
-     * which refuses that entry alone, instead of failing the whole file. */
-    j = json_loadf(f, JSON_ALLOW_NUL, &e);
-    if (!entrada)
-        fclose(f);
-    if (j == NULL) {
-        snprintf(frase, sizeof frase, "%s no es JSON válido: %s (línea %d, "
-                 "columna %d). No se importó nada.", ruta, e.text, e.line, e.column);
-    } else if (!json_is_array(j)) {
-        snprintf(frase, sizeof frase, "%s no contiene una lista de productos "
-                 "([{\"id\": ..., \"nombre\": ..., \"stock\": ...}]). No se "
-                 "importó nada.", ruta);
-        json_decref(j);
-        j = NULL;
-    }
-    if (j == NULL)
-        acciones_fallo(s, RES_INVALIDO, frase);
-    return j;
-}
+/* What an import did, entry by entry. */
+struct informe {
+    const char *ruta;
+    bool        actualizar;
+    size_t      total, n[D_CUANTOS], nombres;
+    json_t     *j[D_CUANTOS];
+    json_t     *j_nombres;      /* existing products whose name differs */
+};
 
 /* A text member of an entry, checked by rule (with its length, so an
  * embedded NUL is seen); false with the sentence in why. */
 static bool
 texto_valido(json_t *e, const char *clave, const char *campo,
-             enum validar_error (*regla)(const char *, size_t), char *why, size_t n)
+             enum validar_error (*regla)(const char *, size_t), size_t max,
+             char *why, size_t n)
 {
     json_t *v = json_object_get(e, clave);
-    enum validar_error err;
 
     if (!json_is_string(v)) {
         snprintf(why, n, "%s falta o no es un texto.", campo);
         return false;
     }
-    err = regla(json_string_value(v), json_string_length(v));
-    if (err != VALIDO)
-        snprintf(why, n, "%s %s.", campo, validar_mensaje(err));
-    return err == VALIDO;
+    return campo_texto(campo, regla(json_string_value(v), json_string_length(v)),
+                       json_string_length(v), max, why, n);
 }
 
 static bool
@@ -179,8 +169,9 @@ entrada_valida(json_t *e, int32_t *stock, char *why, size_t n)
         snprintf(why, n, "no es un objeto {\"id\", \"nombre\", \"stock\"}.");
         return false;
     }
-    if (!texto_valido(e, "id", "El id", validar_id, why, n) ||
-        !texto_valido(e, "nombre", "El nombre", validar_nombre, why, n))
+    if (!texto_valido(e, "id", "El id", validar_id, VALIDAR_ID_MAX, why, n) ||
+        !texto_valido(e, "nombre", "El nombre", validar_nombre, VALIDAR_NOMBRE_MAX,
+                      why, n))
         return false;
     if (!json_is_integer(st) || validar_stock(json_integer_value(st)) != VALIDO) {
         snprintf(why, n, "El stock %s.", validar_mensaje(V_RANGO));
@@ -190,46 +181,91 @@ entrada_valida(json_t *e, int32_t *stock, char *why, size_t n)
     return true;
 }
 
-/* Notes a rejected entry: invalid (server or client) or failed. */
+/* Notes entry i (id may be NULL or not a string) as d, with a sentence
+ * for invalid and failed ones. */
 static void
-anotar_rechazo(const struct salida *s, struct informe *inf, size_t i, json_t *id,
-               const char *motivo, bool invalido)
+anotar(const struct salida *s, struct informe *inf, size_t i, json_t *id,
+       enum destino d, const char *motivo)
 {
-    json_t *j = json_pack("{s:I, s:O?, s:o}", "entrada", (json_int_t)(i + 1),
-                          "id", json_is_string(id) ? id : NULL,
-                          "motivo", formato_json_cadena(motivo));
+    json_t *j;
 
-    json_array_append_new(invalido ? inf->j_invalidos : inf->j_errores, j);
-    if (invalido)
-        inf->invalidos++;
+    if (d == D_INVALIDO || d == D_ERROR)
+        j = json_pack("{s:I, s:O?, s:o}", "entrada", (json_int_t)(i + 1),
+                      "id", json_is_string(id) ? id : NULL,
+                      "motivo", formato_json_cadena(motivo));
     else
-        inf->errores++;
+        j = json_incref(id);
+    json_array_append_new(inf->j[d], j);
+    inf->n[d]++;
     if (s->json)
         return;
-    printf("  %s, entrada %zu", invalido ? "inválida" : "con error", i + 1);
-    if (json_is_string(id)) {
-        fputs(" (", stdout);
-        formato_texto_n(stdout, json_string_value(id), json_string_length(id));
-        fputc(')', stdout);
+    if (d == D_INVALIDO || d == D_ERROR) {
+        printf("  %s, entrada %zu", destinos[d].linea, i + 1);
+        if (json_is_string(id)) {
+            fputs(" (", stdout);
+            formato_texto_n(stdout, json_string_value(id), json_string_length(id));
+            fputc(')', stdout);
+        }
+        fputs(": ", stdout);
+        formato_texto(stdout, motivo);
+    } else {
+        printf("  %s: ", destinos[d].linea);
+        formato_texto(stdout, json_string_value(id));
+        if (d == D_EXISTIA)
+            fputs(" (no se ha modificado)", stdout);
     }
-    fputs(": ", stdout);
-    formato_texto(stdout, motivo);
     fputc('\n', stdout);
 }
 
-static void
-anotar(const struct salida *s, struct informe *inf, json_t *id, bool nuevo)
+/* An existing product, with --actualizar: sets its stock if it differs
+ * (ACTUALIZAR_STOCK: one write, one movement).  The contract has no call
+ * that renames a product, so a different name is reported and left. */
+static enum resultado
+actualizar_una(const struct salida *s, struct informe *inf, size_t i, json_t *id,
+               const char *nombre, int32_t stock)
 {
-    json_array_append(nuevo ? inf->j_agregados : inf->j_existian, id);
-    if (nuevo)
-        inf->agregados++;
-    else
-        inf->existian++;
-    if (s->json)
-        return;
-    fputs(nuevo ? "  añadido: " : "  ya existía: ", stdout);
-    formato_texto(stdout, json_string_value(id));
-    fputs(nuevo ? "\n" : " (no se ha modificado)\n", stdout);
+    const char *pid = json_string_value(id);
+    producto_res res;
+    char why[FRASE];
+    bool mismo_nombre, mismo_stock;
+    enum resultado r = ops_obtener(s->con, pid, &res);
+
+    if (r == RES_NO_ENCONTRADO) {       /* deleted meanwhile: add it after all */
+        if ((r = ops_agregar(s->con, pid, nombre, stock)) == RES_OK) {
+            anotar(s, inf, i, id, D_AGREGADO, NULL);
+            return RES_OK;
+        }
+    }
+    if (r != RES_OK)
+        goto fallo;
+    mismo_nombre = strcmp(res.producto_res_u.p.nombre, nombre) == 0;
+    mismo_stock = res.producto_res_u.p.stock == stock;
+    ops_producto_liberar(&res);
+    if (!mismo_nombre) {
+        json_array_append(inf->j_nombres, id);
+        inf->nombres++;
+        if (!s->json) {
+            fputs("  aviso: ", stdout);
+            formato_texto(stdout, pid);
+            fputs(" tiene otro nombre en el servidor; el nombre no se puede cambiar "
+                  "(el protocolo no tiene esa operación) y se deja como está\n", stdout);
+        }
+    }
+    if (mismo_stock) {
+        anotar(s, inf, i, id, D_IGUAL, NULL);
+        return RES_OK;
+    }
+    if ((r = ops_actualizar(s->con, pid, stock)) == RES_OK) {
+        anotar(s, inf, i, id, D_ACTUALIZADO, NULL);
+        return RES_OK;
+    }
+fallo:
+    acciones_frase(s, why, sizeof why, r, OP_ACTUALIZAR, pid);
+    if (r == RES_INVALIDO || r == RES_ERROR_INTERNO || r == RES_NO_ENCONTRADO) {
+        anotar(s, inf, i, id, r == RES_INVALIDO ? D_INVALIDO : D_ERROR, why);
+        return RES_OK;
+    }
+    return r;
 }
 
 /* Imports entry i.  Returns RES_OK to carry on, or the transport's outcome
@@ -238,74 +274,122 @@ static enum resultado
 importar_una(const struct salida *s, struct informe *inf, size_t i, json_t *e)
 {
     json_t *id = json_object_get(e, "id");
+    const char *nombre;
     char why[FRASE];
     int32_t stock;
     enum resultado r;
 
     if (!entrada_valida(e, &stock, why, sizeof why)) {
-        anotar_rechazo(s, inf, i, id, why, true);
+        anotar(s, inf, i, id, D_INVALIDO, why);
         return RES_OK;
     }
-    r = ops_agregar(s->con, json_string_value(id),
-                    json_string_value(json_object_get(e, "nombre")), stock);
+    nombre = json_string_value(json_object_get(e, "nombre"));
+    r = ops_agregar(s->con, json_string_value(id), nombre, stock);
+    if (r == RES_YA_EXISTE && inf->actualizar)
+        return actualizar_una(s, inf, i, id, nombre, stock);
     if (r == RES_OK || r == RES_YA_EXISTE) {
-        anotar(s, inf, id, r == RES_OK);
+        anotar(s, inf, i, id, r == RES_OK ? D_AGREGADO : D_EXISTIA, NULL);
         return RES_OK;
     }
-    formato_fallo(why, sizeof why, r, OP_AGREGAR, json_string_value(id), s->con);
+    acciones_frase(s, why, sizeof why, r, OP_AGREGAR, json_string_value(id));
     if (r == RES_INVALIDO || r == RES_ERROR_INTERNO) {
-        anotar_rechazo(s, inf, i, id, why, r == RES_INVALIDO);
+        anotar(s, inf, i, id, r == RES_INVALIDO ? D_INVALIDO : D_ERROR, why);
         return RES_OK;
     }
     return r;
 }
 
+/* "3 productos", "1 producto": n and the noun in singular or plural. */
+static void
+cuenta(size_t n, const char *uno, const char *varios)
+{
+    printf("%zu %s", n, n == 1 ? uno : varios);
+}
+
+static void
+informar_texto(const struct informe *inf, const char *detenida)
+{
+    if (detenida != NULL) {
+        formato_texto(stdout, detenida);
+        fputc('\n', stdout);
+    }
+    fputs("Importación de ", stdout);
+    formato_texto(stdout, lectura_nombre(inf->ruta));
+    fputs(detenida ? " (detenida): " : ": ", stdout);
+    cuenta(inf->n[D_AGREGADO], "producto añadido", "productos añadidos");
+    if (inf->actualizar) {
+        fputs(", ", stdout);
+        cuenta(inf->n[D_ACTUALIZADO], "actualizado", "actualizados");
+        fputs(", ", stdout);
+        cuenta(inf->n[D_IGUAL], "ya estaba igual", "ya estaban iguales");
+    } else {
+        fputs(", ", stdout);
+        cuenta(inf->n[D_EXISTIA], "ya existía y no se ha modificado",
+               "ya existían y no se han modificado");
+    }
+    fputs(", ", stdout);
+    cuenta(inf->n[D_INVALIDO], "entrada inválida", "entradas inválidas");
+    if (inf->n[D_ERROR] > 0) {
+        fputs(", ", stdout);
+        cuenta(inf->n[D_ERROR], "con error", "con error");
+    }
+    printf(" (de %zu %s).\n", inf->total, inf->total == 1 ? "entrada" : "entradas");
+    if (inf->nombres > 0)
+        printf("%zu %s otro nombre en el servidor, que no se ha cambiado.\n",
+               inf->nombres, inf->nombres == 1 ? "producto tenía" : "productos tenían");
+    if (!inf->actualizar && inf->n[D_EXISTIA] > 0)
+        fputs("Con --actualizar se fija el stock de los que ya existen.\n", stdout);
+}
+
 static void
 informar(const struct salida *s, const struct informe *inf, const char *detenida)
 {
-    if (s->json) {
-        (void)formato_json(stdout, json_pack("{s:o, s:I, s:O, s:O, s:O, s:O, s:o?}",
-            "archivo", formato_json_cadena(inf->ruta), "total", (json_int_t)inf->total,
-            "agregados", inf->j_agregados, "ya_existian", inf->j_existian,
-            "invalidos", inf->j_invalidos, "errores", inf->j_errores,
-            "detenida", detenida ? formato_json_cadena(detenida) : NULL), false);
-    } else {
-        if (detenida != NULL) {
-            formato_texto(stdout, detenida);
-            fputc('\n', stdout);
-        }
-        printf("Importación de ");
-        formato_texto(stdout, inf->ruta);
-        printf("%s: %zu %s, %zu ya %s, %zu %s", detenida ? " (detenida)" : "",
-               inf->agregados, inf->agregados == 1 ? "añadido" : "añadidos",
-               inf->existian, inf->existian == 1 ? "existía" : "existían",
-               inf->invalidos, inf->invalidos == 1 ? "inválido" : "inválidos");
-        if (inf->errores > 0)
-            printf(", %zu con error", inf->errores);
-        printf(" (de %zu %s).\n", inf->total, inf->total == 1 ? "entrada" : "entradas");
+    json_t *j;
+
+    if (!s->json) {
+        informar_texto(inf, detenida);
+        fflush(stdout);
+        return;
     }
+    j = json_pack("{s:o, s:I, s:O, s:o?}", "archivo",
+                  formato_json_cadena(lectura_nombre(inf->ruta)),
+                  "total", (json_int_t)inf->total, "nombres_distintos", inf->j_nombres,
+                  "detenida", detenida ? formato_json_cadena(detenida) : NULL);
+    for (int d = 0; j != NULL && d < D_CUANTOS; d++)
+        if (inf->actualizar ? d != D_EXISTIA : d != D_ACTUALIZADO && d != D_IGUAL)
+            json_object_set(j, destinos[d].json, inf->j[d]);
+    (void)formato_json(stdout, j, false);
     fflush(stdout);
 }
 
 enum resultado
-accion_importar(const struct salida *s, const char *ruta)
+accion_importar(const struct salida *s, const char *ruta, bool actualizar)
 {
-    struct informe inf = { .ruta = ruta };
+    struct informe inf = { .ruta = ruta, .actualizar = actualizar };
     char frase[FRASE];
-    enum resultado r = RES_OK;
-    json_t *lista = cargar(s, ruta);
+    json_t *lista;
+    enum resultado r = lectura_json(ruta, &lista, frase, sizeof frase);
     size_t i;
 
-    if (lista == NULL)
+    if (r != RES_OK) {
+        acciones_fallo(s, r, frase);
+        return r;
+    }
+    if (!json_is_array(lista)) {
+        snprintf(frase, sizeof frase, "%s no contiene una lista de productos "
+                 "([{\"id\": ..., \"nombre\": ..., \"stock\": ...}]). No se "
+                 "importó nada.", lectura_nombre(ruta));
+        acciones_fallo(s, RES_INVALIDO, frase);
+        json_decref(lista);
         return RES_INVALIDO;
+    }
     inf.total = json_array_size(lista);
-    inf.j_agregados = json_array();
-    inf.j_existian = json_array();
-    inf.j_invalidos = json_array();
-    inf.j_errores = json_array();
+    for (int d = 0; d < D_CUANTOS; d++)
+        inf.j[d] = json_array();
+    inf.j_nombres = json_array();
     if (!s->json) {
         fputs("Importando ", stdout);
-        formato_texto(stdout, ruta);
+        formato_texto(stdout, lectura_nombre(ruta));
         printf(" (%zu %s):\n", inf.total, inf.total == 1 ? "entrada" : "entradas");
     }
     for (i = 0; i < inf.total && r == RES_OK; i++)
@@ -319,12 +403,11 @@ accion_importar(const struct salida *s, const char *ruta)
     }
     informar(s, &inf, r != RES_OK ? frase : NULL);
     if (r == RES_OK)
-        r = inf.invalidos > 0 ? RES_INVALIDO
-            : inf.errores > 0 ? RES_ERROR_INTERNO : RES_OK;
-    json_decref(inf.j_agregados);
-    json_decref(inf.j_existian);
-    json_decref(inf.j_invalidos);
-    json_decref(inf.j_errores);
+        r = inf.n[D_INVALIDO] > 0 ? RES_INVALIDO
+            : inf.n[D_ERROR] > 0 ? RES_ERROR_INTERNO : RES_OK;
+    for (int d = 0; d < D_CUANTOS; d++)
+        json_decref(inf.j[d]);
+    json_decref(inf.j_nombres);
     json_decref(lista);
     return r;
 }

@@ -29,6 +29,9 @@ resultado_frase(enum resultado r)
 int
 resultado_salida(enum resultado r)
 {
+    /* Ctrl-C: what shells expect of a program SIGINT stopped (128 + 2). */
+    if (r == RES_CANCELADO)
+        return 130;
     return (unsigned)r < RES_CUANTOS ? (int)r : (int)RES_ERROR_INTERNO;
 }
 
@@ -36,7 +39,7 @@ void
 resultado_ayuda(FILE *f)
 {
     for (unsigned i = 0; i < RES_CUANTOS; i++)
-        fprintf(f, "  %u  %s\n", i, tabla[i].frase);
+        fprintf(f, "  %d  %s\n", resultado_salida((enum resultado)i), tabla[i].frase);
 }
 
 bool

@@ -5,8 +5,9 @@
  * reports), whether the call may have run all the same, and the Spanish
  * sentence of each, so that none of them can drift apart.  Both programs
  * use it: inventario-client's exit status IS the value (rows are in
- * exit-code order, so a new row goes at the end), and inventario-stress
- * counts its calls by it.
+ * exit-code order, so a new row goes at the end), except RES_CANCELADO,
+ * whose status is 130 as after SIGINT (resultado_salida), and
+ * inventario-stress counts its calls by it.
  *
  * The first rows after RES_OK that share a name with the contract's
  * estado (YA_EXISTE ... STOCK_INSUFICIENTE) are the server's answer
@@ -49,9 +50,11 @@
     X(RES_PROTOCOLO,          "PROTOCOLO",          true,                     \
       "el servidor respondió algo fuera del protocolo o de sus límites")      \
     X(RES_CANCELADO,          "CANCELADO",          true,                     \
-      "la espera de la respuesta se canceló (Ctrl-C)")                        \
+      "interrumpida con Ctrl-C (si esperaba una respuesta, el cambio pudo aplicarse)") \
     X(RES_SIN_TLS,            "SIN_TLS",            false,                    \
-      "con --tls, el servidor no ofrece TLS o no se pudo establecer (certificados)")
+      "con --tls, el servidor no ofrece TLS o no se pudo establecer (certificados)") \
+    X(RES_ARCHIVO,            "ARCHIVO",            false,                    \
+      "no se pudo leer o escribir un archivo local (exportar, importar)")
 
 enum resultado {
 #define RESULTADO_ENUM(name, code, incierto, frase) name,
@@ -66,7 +69,8 @@ const char *resultado_codigo(enum resultado r);
 /* The Spanish sentence of r, lower-case and without a final stop. */
 const char *resultado_frase(enum resultado r);
 
-/* The process exit status for r: its value, 0 to RES_CUANTOS - 1. */
+/* The process exit status for r: its value, 0 to RES_CUANTOS - 1, but 130
+ * for RES_CANCELADO (Ctrl-C). */
 int resultado_salida(enum resultado r);
 
 /* Writes the exit-status table of --help, one "  N  meaning" line each. */

@@ -21,10 +21,18 @@ CLIENT = harness.CLIENT
 
 # Exit statuses, as `inventario-client --help` lists them.
 OK, INTERNO, USO, INVALIDO, NO_ENCONTRADO, YA_EXISTE, STOCK_INSUFICIENTE, \
-    SIN_SERVIDOR, TIEMPO_AGOTADO, NO_OFRECIDO = range(10)
+    SIN_SERVIDOR, TIEMPO_AGOTADO, NO_OFRECIDO, SIN_PERMISO, PROTOCOLO = range(12)
+ARCHIVO = 13
+INTERRUMPIDA = 130      # Ctrl-C (the library's CANCELADO)
+CODIGOS = list(range(12)) + [ARCHIVO, INTERRUMPIDA]
 
-# The client's text is UTF-8 whatever the caller's locale.
-ENV = dict(os.environ, LC_ALL="C.UTF-8", TERM="xterm")
+# The client's text is UTF-8 whatever the caller's locale; the tests say
+# which server to use on the command line, never through the environment.
+ENV = {k: v for k, v in os.environ.items()
+       if k not in ("INVENTARIO_HOST", "INVENTARIO_PROGRAM", "INVENTARIO_TIMEOUT")}
+# No pager: on a pseudo-terminal the client would page long listings
+# (tests that check paging set PAGER themselves).
+ENV.update(LC_ALL="C.UTF-8", TERM="xterm", PAGER="cat")
 
 
 class Result:
@@ -34,11 +42,23 @@ class Result:
     def json(self):
         return json.loads(self.out)
 
+    def json_err(self):
+        """The JSON error document that --json writes to stderr: its last
+        line (notices before it are JSON lines too)."""
+        return json.loads(self.err.splitlines()[-1])
+
+    def avisos(self):
+        """The notices of a --json run: {"aviso": ...} lines on stderr."""
+        return [json.loads(l)["aviso"] for l in self.err.splitlines()
+                if l.startswith('{"aviso"')]
+
     def __repr__(self):
         return "rc=%d\n--- stdout\n%s--- stderr\n%s" % (self.rc, self.out, self.err)
 
 
 def command(args, srv=None, program=None, timeout=None):
+    """The client's command line; INVENTARIO_* in the caller's environment
+    never reach it (ENV leaves them out)."""
     cmd = [CLIENT]
     if srv is not None or program is not None:
         cmd += ["--program", str(program if program is not None else srv.program)]
@@ -47,13 +67,13 @@ def command(args, srv=None, program=None, timeout=None):
     return cmd + list(args)
 
 
-def run(args, srv=None, input=None, program=None, timeout=None, limit=30):
+def run(args, srv=None, input=None, program=None, timeout=None, limit=30, env=None):
     """Runs the client to completion; input is text for stdin (or None for
-    /dev/null)."""
+    /dev/null); env adds variables to ENV."""
     t0 = time.monotonic()
     p = subprocess.run(command(args, srv, program, timeout),
                        input=(input or "").encode(), capture_output=True,
-                       timeout=limit, env=ENV)
+                       timeout=limit, env=dict(ENV, **(env or {})))
     return Result(p.returncode, p.stdout.decode("utf-8", "replace"),
                   p.stderr.decode("utf-8", "replace"), time.monotonic() - t0)
 

@@ -17,17 +17,19 @@ class MenuEnTerminal(unittest.TestCase):
         self.srv = cliente.servidor(self)
         self.raw = cliente.conexion_directa(self, self.srv)
 
-    def spawn(self):
+    def spawn(self, env=None):
         cmd = cliente.command([], self.srv, timeout=2)
-        p = pexpect.spawn(cmd[0], cmd[1:], env=cliente.ENV, encoding="utf-8",
-                          timeout=15, dimensions=(40, 160))
+        p = pexpect.spawn(cmd[0], cmd[1:], env=dict(cliente.ENV, **(env or {})),
+                          encoding="utf-8", timeout=15, dimensions=(40, 160))
         self.addCleanup(p.close, force=True)
         p.expect_exact("Conectado al servicio de inventario en localhost")
         p.expect_exact(PROMPT)
         return p
 
     def responder(self, p, prompt, texto):
-        p.expect_exact(prompt)
+        """Waits for prompt, then answers; prompt None: it was seen already."""
+        if prompt is not None:
+            p.expect_exact(prompt)
         p.send(texto + "\r")
 
     def terminar(self, p, rc=0):
@@ -45,7 +47,7 @@ class MenuEnTerminal(unittest.TestCase):
         self.responder(p, "Nombre: ", "Cámara réflex")
         self.responder(p, "Stock (0 a 2147483647): ", "diez")
         p.expect_exact("El stock debe ser un número entero entre 0 y 2147483647. "
-                       "Inténtelo de nuevo.")
+                       "Inténtelo de nuevo (o «cancelar»).")
         self.responder(p, "Stock (0 a 2147483647): ", "10")
         p.expect_exact("Producto agregado:")
         p.expect_exact("  Id:     A1\r\n  Nombre: Cámara réflex\r\n  Stock:  10 unidades")
@@ -72,13 +74,16 @@ class MenuEnTerminal(unittest.TestCase):
         p.expect_exact("Stock de A1 ajustado en -3 (venta): antes 8, ahora 5.")
         self.responder(p, PROMPT, "7")
         self.responder(p, "Id del producto (vacío para todos): ", "")
-        p.expect_exact("Movimientos de todos los productos:")
+        self.responder(p, "(vacío: 20; «todos»: todos): ", "")
+        p.expect_exact("Los 20 movimientos más recientes de todos los productos")
         p.expect_exact("3 movimientos.")
         self.responder(p, PROMPT, "9")
         p.expect_exact("Servidor de inventario en localhost")
         p.expect(r"Productos: +1\r\n")
         self.responder(p, PROMPT, "5")
         self.responder(p, "Id: ", "A1")
+        p.expect_exact("¿Eliminar el producto A1 («Cámara réflex», 5 en stock)?")
+        self.responder(p, "cualquier otra cosa para no: ", "s")
         p.expect_exact("Producto A1 eliminado.")
         self.responder(p, PROMPT, "siete")
         p.expect_exact("Opción no válida: «siete». Escriba un número del 0 al 9.")
@@ -110,23 +115,68 @@ class MenuEnTerminal(unittest.TestCase):
         self.responder(p, PROMPT, "0")
         self.terminar(p)
 
-    def test_ctrl_c_en_una_pregunta_sale_limpio(self):
+    def test_ctrl_c_en_una_pregunta_vuelve_al_menu(self):
+        self.assertEqual(self.raw.agregar("B2", "Tele", 4), rpc.OK)
         p = self.spawn()
-        p.send("1\r")
-        p.expect_exact("Id: ")
-        p.send("A1")
-        p.send(CTRL_C)
+        # In each form, at each question: back to the menu, nothing sent.
+        prompt = None
+        for opcion, respuestas in (("1", ["A1", "Radio"]), ("3", ["B2"]),
+                                   ("5", ["B2"]), ("6", ["B2", "-1"]), ("7", [""])):
+            self.responder(p, prompt, opcion)
+            prompt = PROMPT
+            for r in respuestas:
+                p.send(r + "\r")
+            p.send("x")
+            p.send(CTRL_C)
+            p.expect_exact("Cancelado: no se ha enviado nada.")
+        self.responder(p, PROMPT, "0")
         self.terminar(p)
-        self.assertEqual(self.raw.listar(), (rpc.OK, []))
+        self.assertEqual(self.raw.listar(), (rpc.OK, [("B2", "Tele", 4)]))
+        self.assertEqual(len(self.raw.movimientos(0, "")[1]), 1)
 
-    def test_ctrl_d_sale_limpio(self):
+    def test_ctrl_c_en_el_menu_sale_con_130(self):
+        p = self.spawn()
+        p.send(CTRL_C)
+        self.terminar(p, 130)
+
+    def test_ctrl_d_en_una_pregunta_vuelve_y_en_el_menu_sale(self):
         p = self.spawn()
         p.send("2\r")
         p.expect_exact("Id: ")
         p.send(CTRL_D)
-        self.terminar(p)
-        p = self.spawn()
+        p.expect_exact("Cancelado: no se ha enviado nada.")
+        p.expect_exact(PROMPT)
         p.send(CTRL_D)
+        self.terminar(p)
+
+    def test_un_fallo_da_el_estado_de_salida(self):
+        p = self.spawn()
+        self.responder(p, None, "2")
+        self.responder(p, "Id: ", "NADA")
+        p.expect_exact("No existe ningún producto con id NADA.")
+        self.responder(p, PROMPT, "0")
+        self.terminar(p, cliente.NO_ENCONTRADO)
+
+    def test_listados_por_el_paginador(self):
+        self.assertEqual(self.raw.agregar("A1", "Radio", 3), rpc.OK)
+        p = self.spawn(env={"PAGER": "sed s/^/PAGINADO:/"})
+        self.responder(p, None, "4")
+        p.expect_exact("PAGINADO:A1  Radio       3")
+        p.expect_exact("PAGINADO:1 producto.")
+        self.responder(p, PROMPT, "7")
+        self.responder(p, "Id del producto (vacío para todos): ", "A1")
+        self.responder(p, "(vacío: 20; «todos»: todos): ", "5")
+        p.expect_exact("PAGINADO:Los 5 movimientos más recientes del producto A1")
+        p.expect_exact("PAGINADO:1 movimiento.")
+        self.responder(p, PROMPT, "0")
+        self.terminar(p)
+
+    def test_ids_invisibles_se_muestran_escapados(self):
+        self.assertEqual(self.raw.agregar("A\u202e1", "Radio\u200b", 3), rpc.OK)
+        p = self.spawn()
+        self.responder(p, None, "4")
+        p.expect_exact("A\\u202e1  Radio\\u200b      3")
+        self.responder(p, PROMPT, "0")
         self.terminar(p)
 
     def test_servidor_reiniciado_a_mitad_de_sesion(self):
@@ -141,7 +191,7 @@ class MenuEnTerminal(unittest.TestCase):
         p.expect_exact("Aviso: Conexión restablecida con el servidor en localhost")
         p.expect_exact("A1  Radio       3")
         self.responder(p, PROMPT, "0")
-        self.terminar(p)
+        self.terminar(p, cliente.SIN_SERVIDOR)
 
 
 if __name__ == "__main__":

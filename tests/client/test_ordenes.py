@@ -11,7 +11,7 @@ import cliente
 import harness
 import rpc
 from cliente import (run, OK, USO, INVALIDO, NO_ENCONTRADO, YA_EXISTE,
-                     STOCK_INSUFICIENTE)
+                     STOCK_INSUFICIENTE, CODIGOS)
 
 
 def ancho(s):
@@ -41,7 +41,7 @@ class Ordenes(unittest.TestCase):
         r = run(["--help"])
         self.assertEqual(r.rc, OK, r)
         self.assertEqual(r.err, "")
-        for code in range(10):
+        for code in CODIGOS:
             self.assertRegex(r.out, r"\n  %d  \S" % code)
         for orden in ("agregar ID NOMBRE STOCK", "obtener ID", "actualizar ID STOCK",
                       "listar", "eliminar ID", "ajustar ID CANTIDAD", "movimientos [ID]",
@@ -52,9 +52,9 @@ class Ordenes(unittest.TestCase):
         man = os.path.join(os.path.dirname(__file__), "..", "..", "client",
                            "inventario-client.1")
         with open(man, encoding="utf-8") as f:
-            pagina = f.read()
-        estados = re.findall(r"\n  (\d)  (.+)", r.out)
-        self.assertEqual([int(c) for c, _ in estados], list(range(10)))
+            pagina = f.read().replace("\\-", "-")
+        estados = re.findall(r"\n  (\d+)  (.+)", r.out)
+        self.assertEqual([int(c) for c, _ in estados], CODIGOS)
         for code, texto in estados:
             self.assertIn(".B %s\n%s\n" % (code, texto), pagina)
         r = run(["--version"])
@@ -70,7 +70,6 @@ class Ordenes(unittest.TestCase):
             (["--program", "0x1z", "listar"], "--program"),
             (["--program", "-5", "listar"], "--program"),
             (["--host", "", "listar"], "--host"),
-            (["--json"], "--json solo se usa con una orden"),
             (["vender", "A1"], "orden desconocida: 'vender'"),
             (["obtener"], "inventario-client obtener ID"),
             (["obtener", "A1", "B2"], "inventario-client obtener ID"),
@@ -133,11 +132,13 @@ class Ordenes(unittest.TestCase):
         casos = [
             (["obtener", ""], "El id no puede estar vacío."),
             (["obtener", " A1"], "El id no puede empezar ni terminar con espacios."),
-            (["obtener", "x" * 65], "El id es demasiado largo."),
+            (["obtener", "x" * 65],
+             "El id es demasiado largo: como mucho 64 bytes; este tiene 65"),
             (["obtener", "a\tb"], "El id contiene caracteres de control."),
             (["obtener", "a\x1b[2Jb"], "El id contiene caracteres de control."),
             (["agregar", "A1", "", "1"], "El nombre no puede estar vacío."),
-            (["agregar", "A1", "n" * 257, "1"], "El nombre es demasiado largo."),
+            (["agregar", "A1", "é" * 200, "1"],
+             "El nombre es demasiado largo: como mucho 256 bytes; este tiene 400"),
             (["agregar", "A1", "Radio", "-1"],
              "El stock debe ser un número entero entre 0 y 2147483647."),
             (["agregar", "A1", "Radio", "2147483648"], "El stock debe ser"),
@@ -145,7 +146,8 @@ class Ordenes(unittest.TestCase):
             (["actualizar", "A1", "0x10"], "El stock debe ser"),
             (["ajustar", "A1", "mucho"], "La cantidad debe ser un número entero"),
             (["ajustar", "A1", "2147483648"], "La cantidad debe ser"),
-            (["ajustar", "A1", "1", "--motivo", "m" * 65], "El motivo es demasiado largo."),
+            (["ajustar", "A1", "1", "--motivo", "m" * 65],
+             "El motivo es demasiado largo: como mucho 64 bytes; este tiene 65"),
             (["ajustar", "A1", "1", "--clave", ""], "El valor de --clave no puede estar vacío."),
             (["movimientos", "A1", "--desde", "-1"], "El número de movimiento debe ser"),
             (["vigilar", " "], "El id no puede empezar ni terminar con espacios."),
@@ -172,17 +174,19 @@ class Ordenes(unittest.TestCase):
 
     def test_ajustar_con_la_misma_clave_se_aplica_una_vez(self):
         self.assertEqual(self.raw.agregar("A1", "Radio", 10), rpc.OK)
-        for _ in range(2):
+        for vez in range(2):
             r = self.cli("--json", "ajustar", "A1", "-4", "--clave", "venta-0001")
             self.assertEqual(r.rc, OK, r)
             self.assertEqual(r.json()["stock"], 6)
             self.assertEqual(r.json()["clave"], "venta-0001")
+            self.assertEqual(r.json()["repetido"], vez == 1)
         self.assertEqual(self.raw.obtener("A1")[1][2], 6)
         self.assertEqual(len(self.raw.movimientos(self.base, "A1")[1]), 2)
         # The same key with another amount is a client bug: refused.
         r = self.cli("ajustar", "A1", "-5", "--clave", "venta-0001")
         self.assertEqual(r.rc, INVALIDO, r)
-        self.assertIn("la clave ya se usó en un ajuste distinto", r.err)
+        self.assertIn("esa clave ya se usó en un ajuste distinto", r.err)
+        self.assertNotIn("2147483647", r.err)
         self.assertEqual(self.raw.obtener("A1")[1][2], 6)
 
     def test_cada_ajuste_lleva_una_clave_nueva(self):
@@ -257,14 +261,16 @@ class Ordenes(unittest.TestCase):
                                     {"id": "B2", "nombre": "Radio", "stock": 9}])
         r = self.cli("--json", "eliminar", "B2")
         self.assertEqual(r.json(), {"id": "B2", "eliminado": True})
+        # Errors go to stderr, as JSON, one line; stdout stays empty.
         r = self.cli("--json", "obtener", "B2")
         self.assertEqual(r.rc, NO_ENCONTRADO)
-        self.assertEqual(r.err, "")
-        self.assertEqual(r.json(), {"error": {"codigo": "NO_ENCONTRADO", "salida": 4,
-                                              "mensaje": "No existe ningún producto con id B2."}})
+        self.assertEqual(r.out, "")
+        self.assertEqual(r.err.count("\n"), 1, r)
+        self.assertEqual(r.json_err(), {"error": {"codigo": "NO_ENCONTRADO", "salida": 4,
+                                                  "mensaje": "No existe ningún producto con id B2."}})
         r = self.cli("--json", "obtener", "")
         self.assertEqual(r.rc, INVALIDO)
-        self.assertEqual(r.json()["error"]["codigo"], "INVALIDO")
+        self.assertEqual(r.json_err()["error"]["codigo"], "INVALIDO")
 
     def test_movimientos(self):
         # A log of its own, so that the listing of every movement is known.

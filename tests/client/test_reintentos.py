@@ -46,11 +46,20 @@ class Reintentos(unittest.TestCase):
         movs = self.raw.movimientos(self.base, "A1")[1]
         return [(m["stock_antes"], m["stock_despues"], m["motivo"]) for m in movs]
 
+    def formulario(self, p, opcion, *datos):
+        """Answers the Id of option opcion (checked with the server at
+        once), then stops the server and answers the other fields: the
+        call itself is what meets the stopped server."""
+        p.sendline(opcion)
+        p.sendline("A1")
+        p.expect_exact("Radio: 10 unidades ahora.")
+        self.parar()
+        for l in datos:
+            p.sendline(l)
+
     def test_repite_tras_tiempo_agotado_y_aplica_una_vez(self):
         p = self.menu()
-        self.parar()
-        for l in ("6", "A1", "-3", "venta"):
-            p.sendline(l)
+        self.formulario(p, "6", "-3", "venta")
         # The first call is stuck in the stopped server; the client gives up
         # on it after 1 s and sends it again with the same key ...
         p.expect_exact("Aviso: El servidor en localhost no respondió en 1 s; se repite "
@@ -69,9 +78,7 @@ class Reintentos(unittest.TestCase):
 
     def test_sin_respuesta_da_la_clave_para_repetirlo_a_mano(self):
         p = self.menu()
-        self.parar()
-        for l in ("6", "A1", "-4", "venta"):
-            p.sendline(l)
+        self.formulario(p, "6", "-4", "venta")
         p.expect_exact("(intento 3 de 3).")
         p.expect(r"No se sabe si el cambio llegó a aplicarse: compruébelo antes de "
                  r"repetirlo\. La clave de este ajuste es ([0-9a-f]{32})\.")
@@ -82,11 +89,15 @@ class Reintentos(unittest.TestCase):
         deadline = time.monotonic() + 5
         while self.raw.obtener("A1")[1][2] != 6 and time.monotonic() < deadline:
             time.sleep(0.05)
-        # Repeating by hand with the key the client gave changes nothing more.
-        r = cliente.run(["ajustar", "A1", "-4", "--motivo", "venta", "--clave", clave],
+        # Repeating by hand with the key the client gave changes nothing
+        # more, and says so, with the motivo the log recorded (not the one
+        # typed now).
+        r = cliente.run(["ajustar", "A1", "-4", "--motivo", "otro", "--clave", clave],
                         self.srv)
         self.assertEqual(r.rc, OK, r)
-        self.assertIn("antes 10, ahora 6.", r.out)
+        self.assertIn("ya aplicado antes con esta clave: no se ha repetido", r.out)
+        self.assertIn("de 10 a 6, con motivo «venta».", r.out)
+        self.assertNotIn("otro", r.out)
         self.assertEqual(self.raw.obtener("A1")[1][2], 6)
         self.assertEqual(self.ajustes_de_a1(), [(10, 6, "venta")])
         p.sendline("0")
@@ -106,9 +117,7 @@ class Reintentos(unittest.TestCase):
 
     def test_una_escritura_sin_clave_no_se_repite(self):
         p = self.menu()
-        self.parar()
-        for l in ("3", "A1", "4"):
-            p.sendline(l)
+        self.formulario(p, "3", "4")
         p.expect_exact("no respondió en 1 s")
         p.expect_exact("No se sabe si el cambio llegó a aplicarse: compruébelo antes de "
                        "repetirlo.")
@@ -142,11 +151,12 @@ class ClaveRepetida(unittest.TestCase):
             self.assertEqual(len(claves), 1)
             clave = claves.pop()
             self.assertRegex(clave, r"^[0-9a-f]{32}$")
-            err = r.json()["error"]
+            err = r.json_err()["error"]
             self.assertEqual((err["codigo"], err["clave"]), ("TIEMPO_AGOTADO", clave))
             self.assertIn("No se sabe si el cambio llegó a aplicarse", err["mensaje"])
             self.assertIn("--clave " + clave, err["mensaje"])
-            self.assertEqual(r.err.count("se repite con la misma clave"), 2)
+            self.assertEqual(len([a for a in r.avisos()
+                                  if "se repite con la misma clave" in a]), 2)
             # A key given by hand is the one sent.
             r = cliente.run(["ajustar", "A1", "-2", "--clave", "mi-clave-1"],
                             program=mudo.program, timeout=0.5)

@@ -42,7 +42,7 @@ class SinServidor(unittest.TestCase):
             with self.subTest(args=args):
                 r = run(args, program=nadie, timeout=2)
                 self.assertEqual(r.rc, SIN_SERVIDOR, r)
-                msg = r.json()["error"]["mensaje"] if "--json" in args else r.err
+                msg = r.json_err()["error"]["mensaje"] if "--json" in args else r.err
                 self.assertIn("(programa %d) no está registrado en rpcbind de localhost"
                               % nadie, msg)
                 self.assertIn("¿Está arrancado inventario-server?", msg)
@@ -137,8 +137,8 @@ class SinServidor(unittest.TestCase):
             self.assertIn("no respondió en 1 s", r.err)
             self.assertLess(r.secs, 1 + 4)
             self.assertEqual(r2.rc, TIEMPO_AGOTADO, r2)
-            self.assertEqual(r2.json()["error"]["codigo"], "TIEMPO_AGOTADO")
-            self.assertIn("no respondió en 0,5 s", r2.json()["error"]["mensaje"])
+            self.assertEqual(r2.json_err()["error"]["codigo"], "TIEMPO_AGOTADO")
+            self.assertIn("no respondió en 0,5 s", r2.json_err()["error"]["mensaje"])
             self.assertLess(r2.secs, 0.5 + 4)
             # Going on, the server answers again.
             self.assertEqual(run(["obtener", "A1"], srv).rc, OK)

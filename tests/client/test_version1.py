@@ -46,7 +46,7 @@ class Version1(unittest.TestCase):
                                  "ofrece la versión 1 del protocolo; esta operación "
                                  "necesita la versión 2.\n")
         r = self.cli("--json", "estado")
-        self.assertEqual(r.json()["error"]["codigo"], "NO_OFRECIDO")
+        self.assertEqual(r.json_err()["error"]["codigo"], "NO_OFRECIDO")
         # Nothing of version 2 beyond the refused NULL calls reached it.
         self.assertEqual({p for v, p in self.v1.procs}, {0})
         self.assertEqual(self.v1.productos["A1"], ("Cámara", 3))
