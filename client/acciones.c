@@ -60,7 +60,14 @@ acciones_frase(const struct salida *s, char *frase, size_t n, enum resultado r,
     enum causa causa = CAUSA_DESCONOCIDA;
 
     if (!del_servidor) {
+        size_t len;
+
         formato_fallo(frase, n, r, op, id, s->con);
+        len = strlen(frase);
+        /* Ctrl-C: the library says when a change may have been applied;
+         * otherwise nothing changed, and that is worth saying too. */
+        if (r == RES_CANCELADO && !conexion_incierta(s->con))
+            snprintf(frase + len, n - len, " No se ha cambiado nada.");
         return;
     }
     if (r == RES_ERROR_INTERNO)

@@ -139,7 +139,6 @@ o_vigilar(const struct salida *s, char **a, int n, const struct extras *x)
     (void)x;
     if (!valido(s, campo_id_opcional(id, why, sizeof why), why))
         return RES_INVALIDO;
-    entrada_iniciar(false);
     return accion_vigilar(s, id, true);
 }
 

@@ -7,9 +7,11 @@
  * descriptor; each line read is echoed after its prompt, so the transcript
  * reads like a session.
  *
- * SIGINT and SIGTERM only set a flag.  Their handlers are installed without
- * SA_RESTART, so a read blocked at a prompt returns at once and the caller
- * can leave cleanly.
+ * SIGINT and SIGTERM only set a flag and fire the client library's
+ * interruptor (a self-pipe every wait of the library watches), so that
+ * Ctrl-C also ends the wait for an answer at once.  Their handlers are
+ * installed without SA_RESTART, so a read blocked at a prompt returns at
+ * once and the caller can leave cleanly.
  */
 #ifndef INVENTARIO_CLIENTE_ENTRADA_H
 #define INVENTARIO_CLIENTE_ENTRADA_H
@@ -29,8 +31,9 @@ enum espera {
     ESPERA_INTERRUMPIDA
 };
 
-/* Installs the signal handlers.  For the menu (menu true) it also chooses
- * between libedit and getline, as above.  Call once, before any other. */
+/* Installs the signal handlers and the interruptor.  For the menu
+ * (menu true) it also chooses between libedit and getline, as above.
+ * Call once, before any other. */
 void entrada_iniciar(bool menu);
 
 /* Forgets the history.  Safe to call if entrada_iniciar was not. */

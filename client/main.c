@@ -9,6 +9,7 @@
 
 #include "comandos.h"
 #include "conexion.h"
+#include "entrada.h"
 #include "formato.h"
 #include "linea.h"
 #include "menu.h"
@@ -80,7 +81,12 @@ ejecutar(const struct linea *l)
         tls_client_free(tls);
         return resultado_salida(RES_ERROR_INTERNO);
     }
+    /* Ctrl-C ends any wait for the server at once (RES_CANCELADO). */
+    entrada_iniciar(menu);
     ret = menu ? menu_ejecutar(&s) : comandos_ejecutar(&s, l);
+    /* Ctrl-C after the last answer came: still an interrupted order. */
+    if (!menu && ret == 0 && entrada_senal() == SIGINT)
+        ret = resultado_salida(RES_CANCELADO);
     conexion_liberar(s.con);
     tls_client_free(tls);
     return ret;

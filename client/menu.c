@@ -47,10 +47,13 @@ enum pedido {
                                the field cannot be */
 };
 
+/* Notes the outcome of an operation.  One the person cancelled with
+ * Ctrl-C (its sentence said whether a change may have been applied) is
+ * not a failure. */
 static void
 anotar(struct menu *m, enum resultado r)
 {
-    if (m->fallo == RES_OK && r != RES_OK)
+    if (m->fallo == RES_OK && r != RES_OK && r != RES_CANCELADO)
         m->fallo = r;
 }
 
@@ -456,7 +459,6 @@ menu_ejecutar(struct salida *s)
     char *l;
     int sig;
 
-    entrada_iniciar(true);
     if ((r = conexion_conectar(s->con)) != RES_OK) {
         fputs("inventario-client: ", stderr);
         formato_texto(stderr, conexion_error(s->con));
@@ -485,9 +487,9 @@ menu_ejecutar(struct salida *s)
         if (n > 0)
             ejecutar(&m, n);
         if (entrada_senal() != 0) {
-            /* Ctrl-C while the operation ran: it is over now; the menu
-             * stays. */
-            fputs("\n(Ctrl-C) De vuelta al menú.\n", stdout);
+            /* Ctrl-C while the operation ran: it ended the wait for the
+             * server (and said so), or came after; the menu stays. */
+            fputs("(Ctrl-C) De vuelta al menú.\n", stdout);
             entrada_olvidar();
         }
     }

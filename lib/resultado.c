@@ -38,8 +38,11 @@ resultado_salida(enum resultado r)
 void
 resultado_ayuda(FILE *f)
 {
+    /* In exit-status order: RES_CANCELADO's 130 goes last. */
     for (unsigned i = 0; i < RES_CUANTOS; i++)
-        fprintf(f, "  %d  %s\n", resultado_salida((enum resultado)i), tabla[i].frase);
+        if (i != RES_CANCELADO)
+            fprintf(f, "  %d  %s\n", resultado_salida((enum resultado)i), tabla[i].frase);
+    fprintf(f, "  %d  %s\n", resultado_salida(RES_CANCELADO), tabla[RES_CANCELADO].frase);
 }
 
 bool

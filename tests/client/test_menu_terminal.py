@@ -172,10 +172,12 @@ class MenuEnTerminal(unittest.TestCase):
         self.terminar(p)
 
     def test_ids_invisibles_se_muestran_escapados(self):
-        self.assertEqual(self.raw.agregar("A\u202e1", "Radio\u200b", 3), rpc.OK)
+        # Inner non-ASCII spaces are valid (the server refuses format
+        # characters such as U+202E; formato's unit test covers those).
+        self.assertEqual(self.raw.agregar("A\u00a01", "Radio\u3000x", 3), rpc.OK)
         p = self.spawn()
         self.responder(p, None, "4")
-        p.expect_exact("A\\u202e1  Radio\\u200b      3")
+        p.expect_exact("A\\u00a01  Radio\\u3000x      3")
         self.responder(p, PROMPT, "0")
         self.terminar(p)
 
