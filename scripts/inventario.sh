@@ -4,6 +4,8 @@
 # open the client's menu.  Run it again and it reuses what is there.
 #
 #   scripts/inventario.sh           set up, build, start if needed, menu
+#   scripts/inventario.sh [menu] --timeout 10 ...
+#                                   the same, with options for the client
 #   scripts/inventario.sh start     the same, without the menu
 #   scripts/inventario.sh status    is it running? (exit 0 yes, 3 no)
 #   scripts/inventario.sh stop      stop the server this script started
@@ -33,7 +35,9 @@ PROGRAM=${INVENTARIO_PROGRAM:-}
 # What rpcinfo is given: the alias, or the number asked for.
 SERVICIO=${PROGRAM:-inventario.servicio}
 
-# The client's options: none, or the program number asked for.
+# The client's options: none, or the program number asked for (the
+# client reads INVENTARIO_PROGRAM itself too; an option given on the
+# command line comes after this one, and wins).
 client_opts() {
     [ -z "$PROGRAM" ] || printf -- '--program=%s\n' "$PROGRAM"
 }
@@ -44,11 +48,14 @@ die() { printf 'inventario: %s\n' "$*" >&2; exit 1; }
 usage() {
     cat <<'EOF'
 Uso: scripts/inventario.sh [ORDEN]
+       scripts/inventario.sh [menu] [OPCIÓN DEL CLIENTE]...
 Prepara la máquina, compila, arranca el servidor en segundo plano si no está
 en marcha y abre el menú del cliente.  Se puede repetir: reutiliza lo que hay.
 
 Órdenes:
-  (ninguna), menu  todo lo anterior y el menú de inventario-client
+  (ninguna), menu  todo lo anterior y el menú de inventario-client; las
+                   opciones que sigan son del cliente y se le pasan tal cual
+                   (--timeout 10, --host ..., -t 10: inventario-client --help)
   start            lo mismo, sin abrir el menú
   status           dice si el servidor está en marcha (sale con 0) o no (3)
   stop             detiene el servidor que arrancó este script (por su PID)
@@ -190,14 +197,23 @@ program_number() {
     fi
 }
 
-case ${1:-menu} in
+# The menu's options, for the client: "menu --timeout 10", or options
+# alone ("--timeout 10"); help stays the script's own.
+orden=${1:-menu}
+case $orden in
+-h | --help) ;;
+-*) orden=menu ;;
+menu) [ "$#" -eq 0 ] || shift ;;
+esac
+
+case $orden in
 menu)
     prepare
     start
     [ -x "$CLIENT" ] || die "no se encuentra $CLIENT"
     say "abriendo el menú (el servidor sigue en marcha al salir; 'scripts/inventario.sh stop' lo detiene)"
     # shellcheck disable=SC2046  # one word or none
-    exec "$CLIENT" $(client_opts)
+    exec "$CLIENT" $(client_opts) "$@"
     ;;
 start)
     prepare

@@ -22,9 +22,9 @@ CLIENT = harness.CLIENT
 # Exit statuses, as `inventario-client --help` lists them.
 OK, INTERNO, USO, INVALIDO, NO_ENCONTRADO, YA_EXISTE, STOCK_INSUFICIENTE, \
     SIN_SERVIDOR, TIEMPO_AGOTADO, NO_OFRECIDO, SIN_PERMISO, PROTOCOLO = range(12)
-ARCHIVO = 13
+SIN_TLS, ARCHIVO = 13, 14
 INTERRUMPIDA = 130      # Ctrl-C (the library's CANCELADO)
-CODIGOS = list(range(12)) + [ARCHIVO, INTERRUMPIDA]
+CODIGOS = list(range(12)) + [SIN_TLS, ARCHIVO, INTERRUMPIDA]
 
 # The client's text is UTF-8 whatever the caller's locale; the tests say
 # which server to use on the command line, never through the environment.

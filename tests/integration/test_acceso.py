@@ -45,7 +45,7 @@ class Acceso(unittest.TestCase):
             r = subprocess.run(cmd + ["--json", "agregar", "p", "Producto", "1"],
                                capture_output=True, text=True, timeout=30)
             self.assertEqual(r.returncode, 10)
-            self.assertIn("SIN_PERMISO", r.stdout)
+            self.assertIn("SIN_PERMISO", r.stderr)      # --json: errors on stderr
             r = subprocess.run(cmd + ["listar"], capture_output=True, text=True, timeout=30)
             self.assertEqual(r.returncode, 0)
 

@@ -11,7 +11,7 @@ LAT = {"p50", "p95", "p99", "max", "media"}
 # The client library's outcomes (lib/resultado.h), the same for the client.
 ESTADOS = {"OK", "ERROR_INTERNO", "USO", "INVALIDO", "NO_ENCONTRADO", "YA_EXISTE",
            "STOCK_INSUFICIENTE", "SIN_SERVIDOR", "TIEMPO_AGOTADO", "NO_OFRECIDO",
-           "SIN_PERMISO", "PROTOCOLO", "CANCELADO", "SIN_TLS"}
+           "SIN_PERMISO", "PROTOCOLO", "CANCELADO", "SIN_TLS", "ARCHIVO"}
 
 
 class Json(unittest.TestCase):
