@@ -1,6 +1,6 @@
 """The command line as scripts use it: options anywhere, the environment,
 help per order, exit statuses, JSON errors, movimientos --ultimos, the
-adjustment that was a replay."""
+adjustment that was a replay, and Ctrl-C during a call."""
 import json
 import os
 import signal
@@ -156,6 +156,45 @@ class Linea(unittest.TestCase):
                 self.assertEqual(r.rc, INVALIDO, r)
                 self.assertIn("el stock pasaría de 2147483647, el máximo", r.err)
                 self.assertNotIn("clave", r.err)
+
+    def test_ctrl_c_durante_una_llamada(self):
+        # A server that answers NULL (so the client connects) and nothing
+        # else: the call waits (timeout 60 s) until Ctrl-C ends it.
+        with Sordo() as sordo:
+            for args, incierta in ((["obtener", "A1"], False),
+                                   (["actualizar", "A1", "4"], True)):
+                with self.subTest(args=args):
+                    antes = len(sordo.llamadas())
+                    p = subprocess.Popen(cliente.command(args, program=sordo.program,
+                                                         timeout=60),
+                                         env=cliente.ENV, stdout=subprocess.PIPE,
+                                         stderr=subprocess.PIPE)
+                    self.addCleanup(p.kill)
+                    harness.wait_until(lambda: len(sordo.llamadas()) > antes, timeout=20)
+                    t0 = time.monotonic()
+                    p.send_signal(signal.SIGINT)
+                    out, err = p.communicate(timeout=20)
+                    print("Ctrl-C a fin del proceso: %.3f s" % (time.monotonic() - t0))
+                    self.assertEqual(p.returncode, INTERRUMPIDA, err)
+                    err = err.decode()
+                    self.assertIn("Se dejó de esperar la respuesta del servidor", err)
+                    if incierta:
+                        self.assertIn("No se sabe si el cambio llegó a aplicarse", err)
+                    else:
+                        self.assertIn("No se ha cambiado nada.", err)
+
+
+class Sordo(cliente.ServidorFalso):
+    """Answers NULL in every version, and no other call."""
+
+    versiones = (1, 2, 3)
+
+    def _llamada(self, vers, proc, u):
+        return cliente.MUDO
+
+    def llamadas(self):
+        with self.lock:
+            return [p for _, p in self.procs if p != 0]
 
 
 if __name__ == "__main__":

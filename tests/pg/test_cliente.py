@@ -158,6 +158,11 @@ class ListaDeServidores(unittest.TestCase):
     def test_respuesta_perdida_se_repite_en_el_otro_y_se_aplica_una_vez(self):
         self.start_a()
         p = self.menu()
+        # The menu checks the id with the server as soon as it is typed:
+        # that read is answered before the fault is set.
+        for l in ("6", "A1"):
+            p.sendline(l)
+        p.expect_exact("Radio: 10 unidades ahora.")
         # A applies and commits the next adjustment, then dies as it starts
         # to write the answer (its first write(2): the log is quiet).
         fault = subprocess.Popen(
@@ -169,7 +174,7 @@ class ListaDeServidores(unittest.TestCase):
             if "attached" in line:
                 break
         time.sleep(0.1)
-        for l in ("6", "A1", "-3", "venta"):
+        for l in ("-3", "venta"):
             p.sendline(l)
         p.expect_exact("Aviso: Sin conexión con el servidor en ::1; se repite con "
                        "la misma clave, sin riesgo de aplicarlo dos veces (intento 2 "
@@ -188,10 +193,14 @@ class ListaDeServidores(unittest.TestCase):
     def test_servidor_colgado_cuesta_un_plazo_y_no_aplica_dos_veces(self):
         self.start_a()
         p = self.menu(timeout=1)
+        # The id is checked at once (answered by A), then A hangs.
+        for l in ("6", "A1"):
+            p.sendline(l)
+        p.expect_exact("Radio: 10 unidades ahora.")
         os.kill(self.a.pid, signal.SIGSTOP)
         self.addCleanup(lambda: self.a.proc.poll() is None and
                         os.kill(self.a.pid, signal.SIGCONT))
-        for l in ("6", "A1", "-4", "venta"):
+        for l in ("-4", "venta"):
             p.sendline(l)
         p.expect_exact("Aviso: El servidor en ::1 no respondió en 1 s; se repite "
                        "con la misma clave")
@@ -208,10 +217,11 @@ class ListaDeServidores(unittest.TestCase):
         os.kill(self.a.pid, signal.SIGCONT)
         with rpc.Client("::1", self.a.listen_port("::1"), self.prog, 2) as ca:
             deadline = time.monotonic() + 10
-            # Answered so far: the menu's NULL, then the adjustment.
-            while ca.estado()["llamadas"] < 2 and time.monotonic() < deadline:
+            # Answered so far: the menu's NULL, the id's check (OBTENER),
+            # then the adjustment.
+            while ca.estado()["llamadas"] < 3 and time.monotonic() < deadline:
                 time.sleep(0.05)
-            self.assertGreaterEqual(ca.estado()["llamadas"], 2)
+            self.assertGreaterEqual(ca.estado()["llamadas"], 3)
         self.assertEqual(self.raw.obtener("A1")[1][2], 6)
         self.assertEqual(len(self.ajustes()), 1)
         p.sendline("0")
