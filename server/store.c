@@ -431,6 +431,20 @@ store_contar(struct store *s, uint64_t *productos, uint64_t *ultimo_seq)
 }
 
 const char *
+store_rc_nombre(enum store_rc rc)
+{
+    static const char *const names[] = {
+#define STORE_RC_NAME(name, value, text) [value] = text,
+        STORE_RC_MAP(STORE_RC_NAME)
+#undef STORE_RC_NAME
+    };
+
+    if ((unsigned)rc >= sizeof names / sizeof names[0] || names[rc] == NULL)
+        return "?";
+    return names[rc];
+}
+
+const char *
 store_path(const struct store *s)
 {
     return s->path;

@@ -33,15 +33,25 @@
 
 struct store;
 
-/* The same values, in the same order, as the contract's `estado`. */
+/* The same values, in the same order, as the contract's `estado`
+ * (handlers.c asserts it); one table makes the enum and the contract's
+ * names, for logs. */
+#define STORE_RC_MAP(X)                                                      \
+    X(STORE_OK,           0, "OK")                                           \
+    X(STORE_EXISTS,       1, "YA_EXISTE")          /* add: the id is taken */ \
+    X(STORE_NOT_FOUND,    2, "NO_ENCONTRADO")      /* no product with that id */ \
+    X(STORE_INVALID,      3, "INVALIDO")           /* overflow; a reused key */ \
+    X(STORE_ERROR,        4, "ERROR_INTERNO")      /* the database failed */ \
+    X(STORE_INSUFFICIENT, 5, "STOCK_INSUFICIENTE") /* adjust: below zero */
+
 enum store_rc {
-    STORE_OK = 0,
-    STORE_EXISTS = 1,         /* add: the id is taken */
-    STORE_NOT_FOUND = 2,      /* no product with that id */
-    STORE_INVALID = 3,        /* the result would overflow; a reused key */
-    STORE_ERROR = 4,          /* the database failed: nothing was changed */
-    STORE_INSUFFICIENT = 5    /* adjust: the result would be below zero */
+#define STORE_RC_ENUM(name, value, text) name = value,
+    STORE_RC_MAP(STORE_RC_ENUM)
+#undef STORE_RC_ENUM
 };
+
+/* The contract's name of a status ("NO_ENCONTRADO"); "?" for any other value. */
+const char *store_rc_nombre(enum store_rc rc);
 
 enum store_sync {
     STORE_SYNC_FULL,          /* a commit survives power loss */
@@ -56,7 +66,7 @@ struct store_producto {
     int32_t stock;
 };
 
-#define STORE_ORIGEN_MAX 128
+#define STORE_ORIGEN_MAX INV_ORIGEN_MAX     /* the contract's limit */
 
 struct store_movimiento {
     uint64_t        seq;

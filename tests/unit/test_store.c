@@ -423,11 +423,62 @@ test_group_commit_concurrent_writers(void **state)
     store_movs_free(&m);
 }
 
+static void
+test_status_names(void **state)
+{
+    (void)state;
+    assert_string_equal(store_rc_nombre(STORE_OK), "OK");
+    assert_string_equal(store_rc_nombre(STORE_NOT_FOUND), "NO_ENCONTRADO");
+    assert_string_equal(store_rc_nombre(STORE_INSUFFICIENT), "STOCK_INSUFICIENTE");
+    assert_string_equal(store_rc_nombre((enum store_rc)99), "?");
+}
+
+/* One holder per SQLite store: a second lock names the first's PID; a
+ * PostgreSQL URI takes none. */
+static void
+test_one_lock_per_store(void **state)
+{
+    struct fixture *f = *state;
+    char err[512], want[64];
+    int fd1, fd2;
+
+    assert_true(store_lock(f->path, &fd1, err, sizeof err));
+    assert_true(fd1 >= 0);
+    assert_false(store_lock(f->path, &fd2, err, sizeof err));
+    snprintf(want, sizeof want, "PID %ld", (long)getpid());
+    assert_non_null(strstr(err, want));
+    close(fd1);
+    assert_true(store_lock(f->path, &fd2, err, sizeof err));
+    close(fd2);
+    assert_true(store_lock("postgresql://db/x", &fd1, err, sizeof err));
+    assert_int_equal(fd1, -1);
+}
+
+/* A whole listing holds its slot until freed; the next one gets it. */
+static void
+test_whole_listings_one_at_a_time(void **state)
+{
+    struct fixture *f = *state;
+    struct store_lista a, b;
+
+    assert_int_equal(store_agregar(f->s, "a", "n", 1, "t"), STORE_OK);
+    assert_int_equal(store_listar(f->s, "", 0, &a), STORE_OK);
+    assert_int_equal(store_listar(f->s, "", 5, &b), STORE_OK);   /* pages: no slot */
+    store_lista_free(&b);
+    store_lista_free(&a);
+    assert_int_equal(store_listar(f->s, "", 0, &b), STORE_OK);
+    assert_int_equal(b.n, 1);
+    store_lista_free(&b);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_crud, setup, teardown),
+        cmocka_unit_test(test_status_names),
+        cmocka_unit_test_setup_teardown(test_one_lock_per_store, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_whole_listings_one_at_a_time, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_order_and_pages, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_all_spans_many_pages, setup, teardown),
         cmocka_unit_test_setup_teardown(test_movements, setup, teardown),
