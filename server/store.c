@@ -521,6 +521,14 @@ store_open(const char *path, const struct store_opciones *o, char *err,
     pthread_cond_init(&s->answered[1], NULL);
     s->qtail = &s->qhead;
     s->collect_gen = 1;
+    /* A whole listing makes blocks of megabytes (its rows; the reply's
+     * array).  glibc would raise its mmap threshold after the first is
+     * freed and serve the next from the heap, where freed memory stays;
+     * with a fixed threshold every such block is mapped on its own and
+     * goes back to the system when freed.  A process-wide setting: the
+     * store makes the server's only large blocks. */
+    if (mallopt(M_MMAP_THRESHOLD, 1024 * 1024) != 1)
+        log_warnx("almacén: mallopt(M_MMAP_THRESHOLD) no aceptado");
     s->group_commit = o->group_commit;
     if (sem_init(&s->full_lists, 0, FULL_LISTS_MAX) < 0) {
         snprintf(err, errlen, "sem_init: %s", strerror(errno));
