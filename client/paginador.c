@@ -11,6 +11,27 @@ struct paginador {
     struct sigaction int_antes, quit_antes;
 };
 
+/* True if an executable named nombre is on PATH: popen would start a
+ * shell that cannot find it, and the listing would be lost. */
+static bool
+en_path(const char *nombre)
+{
+    const char *path = getenv("PATH");
+    char ruta[4096];
+
+    if (path == NULL)
+        path = "/usr/bin:/bin";
+    while (*path != '\0') {
+        size_t n = strcspn(path, ":");
+
+        if (snprintf(ruta, sizeof ruta, "%.*s/%s", (int)n, n ? path : ".", nombre) <
+                (int)sizeof ruta && access(ruta, X_OK) == 0)
+            return true;
+        path += n + (path[n] == ':');
+    }
+    return false;
+}
+
 /* While the pager runs, Ctrl-C reaches it and us: ours must not end the
  * client (the pager decides what Ctrl-C means there).  A handler, not
  * SIG_IGN, so that the pager does not inherit an ignored signal. */
@@ -30,8 +51,9 @@ paginador_abrir(struct paginador **pp, bool json)
     *pp = NULL;
     if (json || !isatty(STDOUT_FILENO))
         return stdout;
+    /* No PAGER: less, if it is installed (it is not a dependency). */
     if (pager == NULL)
-        pager = "less";
+        pager = en_path("less") ? "less" : "";
     if (pager[0] == '\0' || strcmp(pager, "cat") == 0)
         return stdout;
     if ((p = calloc(1, sizeof *p)) == NULL)

@@ -1,9 +1,9 @@
 /* paginador.h - long listings through a pager when a person reads them on a terminal.
  *
  * When stdout is a terminal and the answer is text, a listing goes to
- * $PAGER (by default less, with LESS=FRX unless LESS is set: it quits at
- * once if the listing fits on the screen and leaves it there); otherwise,
- * or when PAGER is empty or "cat", straight to stdout.  While the pager
+ * $PAGER (by default less when it is installed, with LESS=FRX unless LESS
+ * is set: it quits at once if the listing fits on the screen and leaves it
+ * there); otherwise, or when PAGER is empty or "cat", straight to stdout.  While the pager
  * runs, Ctrl-C is the pager's: this process only notes it and carries on.
  */
 #ifndef INVENTARIO_CLIENTE_PAGINADOR_H

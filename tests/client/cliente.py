@@ -254,6 +254,21 @@ class ServidorMudo(ServidorFalso):
         return None
 
 
+class ServidorSordo(ServidorFalso):
+    """Answers NULL in every version (so a client connects) and no other
+    call: a call waits until its timeout, or until Ctrl-C."""
+
+    versiones = (1, 2, 3)
+
+    def _llamada(self, vers, proc, u):
+        return MUDO
+
+    def llamadas(self):
+        """The procedures called so far, NULL left out."""
+        with self.lock:
+            return [p for _, p in self.procs if p != 0]
+
+
 def _recv(conn, n):
     buf = b""
     while len(buf) < n:

@@ -160,7 +160,7 @@ class Linea(unittest.TestCase):
     def test_ctrl_c_durante_una_llamada(self):
         # A server that answers NULL (so the client connects) and nothing
         # else: the call waits (timeout 60 s) until Ctrl-C ends it.
-        with Sordo() as sordo:
+        with cliente.ServidorSordo() as sordo:
             for args, incierta in ((["obtener", "A1"], False),
                                    (["actualizar", "A1", "4"], True)):
                 with self.subTest(args=args):
@@ -182,19 +182,6 @@ class Linea(unittest.TestCase):
                         self.assertIn("No se sabe si el cambio llegó a aplicarse", err)
                     else:
                         self.assertIn("No se ha cambiado nada.", err)
-
-
-class Sordo(cliente.ServidorFalso):
-    """Answers NULL in every version, and no other call."""
-
-    versiones = (1, 2, 3)
-
-    def _llamada(self, vers, proc, u):
-        return cliente.MUDO
-
-    def llamadas(self):
-        with self.lock:
-            return [p for _, p in self.procs if p != 0]
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ import unittest
 import pexpect
 
 import cliente
+import harness
 import rpc
 
 PROMPT = "Elija una opción: "
@@ -170,6 +171,36 @@ class MenuEnTerminal(unittest.TestCase):
         p.expect_exact("PAGINADO:1 movimiento.")
         self.responder(p, PROMPT, "0")
         self.terminar(p)
+
+    def test_sin_less_instalado_el_listado_sale_igual(self):
+        self.assertEqual(self.raw.agregar("A1", "Radio", 3), rpc.OK)
+        env = {k: v for k, v in cliente.ENV.items() if k != "PAGER"}
+        cmd = cliente.command([], self.srv, timeout=2)
+        p = pexpect.spawn(cmd[0], cmd[1:], env=dict(env, PATH="/nonexistent"),
+                          encoding="utf-8", timeout=15, dimensions=(40, 160))
+        self.addCleanup(p.close, force=True)
+        p.expect_exact(PROMPT)
+        self.responder(p, None, "4")
+        p.expect_exact("A1  Radio       3")
+        self.responder(p, PROMPT, "0")
+        self.terminar(p)
+
+    def test_ctrl_c_durante_una_llamada_vuelve_al_menu(self):
+        with cliente.ServidorSordo() as sordo:
+            cmd = cliente.command([], program=sordo.program, timeout=60)
+            p = pexpect.spawn(cmd[0], cmd[1:], env=cliente.ENV, encoding="utf-8",
+                              timeout=15, dimensions=(40, 160))
+            self.addCleanup(p.close, force=True)
+            p.expect_exact(PROMPT)
+            self.responder(p, None, "9")        # ESTADO: never answered
+            harness.wait_until(lambda: len(sordo.llamadas()) > 0, timeout=10)
+            p.send(CTRL_C)
+            p.expect_exact("Se dejó de esperar la respuesta del servidor en localhost.")
+            p.expect_exact("No se ha cambiado nada.")
+            p.expect_exact("(Ctrl-C) De vuelta al menú.")
+            self.responder(p, PROMPT, "0")
+            # A cancelled call is no failure of the session.
+            self.terminar(p)
 
     def test_ids_invisibles_se_muestran_escapados(self):
         # Inner non-ASCII spaces are valid (the server refuses format
