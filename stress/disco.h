@@ -1,11 +1,13 @@
 /* disco.h - how many durable SQLite commits per second the disk takes.
  *
- * The ceiling for durable writes: the server commits every write on its own
- * (WAL, synchronous=FULL by default), so it cannot acknowledge writes faster
- * than the disk under its database completes single commits.  Measured on a
- * scratch file in the same folder (the same disk), one small row per
- * transaction (BEGIN IMMEDIATE; INSERT; COMMIT), with the server's pragmas,
- * after a short unmeasured warm-up.  The scratch file is removed afterwards.
+ * What one durable commit costs on the disk under the database (WAL,
+ * synchronous=FULL, the server's default): the ceiling for a writer alone,
+ * which waits for its own sync.  Several writers at once can go past it,
+ * since the server's group commit makes one sync for a batch of writes
+ * (docs/benchmark.md compares the two).  Measured on a scratch file in the
+ * same folder (the same disk), one small row per transaction (BEGIN
+ * IMMEDIATE; INSERT; COMMIT), with the server's pragmas, after a short
+ * unmeasured warm-up.  The scratch file is removed afterwards.
  */
 #ifndef STRESS_DISCO_H
 #define STRESS_DISCO_H
