@@ -101,7 +101,7 @@ usage(FILE *f)
 "                         (por omisión escribe cualquiera que pueda conectar)\n"
 "      --allow-read=RED   igual, para leer (por omisión lee cualquiera); sin\n"
 "                         --allow-write, limita también las escrituras\n"
-"  -t, --threads=N        llamadas atendidas a la vez (por omisión 8); las\n"
+"  -T, --threads=N        llamadas atendidas a la vez (por omisión 8); las\n"
 "                         escrituras que esperan al disco no cuentan\n"
 "      --max-conns=N      conexiones de clientes a la vez (por omisión 1024)\n"
 "      --idle-timeout=S   cierra conexiones inactivas S segundos (por omisión\n"
@@ -164,7 +164,7 @@ parse_args(int argc, char **argv, struct settings *s)
         { "program",      required_argument, NULL, 'p' },
         { "listen",       required_argument, NULL, 'l' },
         { "port",         required_argument, NULL, 'P' },
-        { "threads",      required_argument, NULL, 't' },
+        { "threads",      required_argument, NULL, 'T' },
         { "max-conns",    required_argument, NULL, 'C' },
         { "idle-timeout", required_argument, NULL, 'I' },
         { "sync",         required_argument, NULL, 's' },
@@ -180,7 +180,7 @@ parse_args(int argc, char **argv, struct settings *s)
     unsigned long v;
     int c;
 
-    while ((c = getopt_long(argc, argv, "d:p:l:t:s:vhV", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "d:p:l:T:s:vhV", longopts, NULL)) != -1) {
         switch (c) {
         case 'd':
             if (optarg[0] == '\0')
@@ -208,7 +208,7 @@ parse_args(int argc, char **argv, struct settings *s)
                 bad_option("--port", optarg, "entero de 1 a 65535");
             s->port = (unsigned)v;
             break;
-        case 't':
+        case 'T':
             if (!parse_uint(optarg, 1, 1024, &v))
                 bad_option("--threads", optarg, "entero de 1 a 1024");
             s->threads = (unsigned)v;
