@@ -27,4 +27,8 @@ case " $* " in
     fi
     ;;
 esac
-exec python3 "$ROOT/scripts/benchmark.py" --build "$BUILD" "$@"
+# Debian's own Python where there is one (a version manager's shim in PATH
+# would stand between this process and the signals it must get).
+PYTHON=/usr/bin/python3
+[ -x "$PYTHON" ] || PYTHON=python3
+exec "$PYTHON" "$ROOT/scripts/benchmark.py" --build "$BUILD" "$@"
