@@ -43,7 +43,7 @@ valido(const struct salida *s, bool ok, const char *why)
 }
 
 static enum resultado
-o_agregar(const struct salida *s, char **a, int n, const struct extras *x)
+comando_agregar(const struct salida *s, char **a, int n, const struct extras *x)
 {
     char why[FRASE];
     int32_t stock;
@@ -57,7 +57,7 @@ o_agregar(const struct salida *s, char **a, int n, const struct extras *x)
 }
 
 static enum resultado
-o_obtener(const struct salida *s, char **a, int n, const struct extras *x)
+comando_obtener(const struct salida *s, char **a, int n, const struct extras *x)
 {
     char why[FRASE];
 
@@ -68,7 +68,7 @@ o_obtener(const struct salida *s, char **a, int n, const struct extras *x)
 }
 
 static enum resultado
-o_actualizar(const struct salida *s, char **a, int n, const struct extras *x)
+comando_actualizar(const struct salida *s, char **a, int n, const struct extras *x)
 {
     char why[FRASE];
     int32_t stock;
@@ -81,14 +81,14 @@ o_actualizar(const struct salida *s, char **a, int n, const struct extras *x)
 }
 
 static enum resultado
-o_listar(const struct salida *s, char **a, int n, const struct extras *x)
+comando_listar(const struct salida *s, char **a, int n, const struct extras *x)
 {
     (void)a; (void)n; (void)x;
     return accion_listar(s);
 }
 
 static enum resultado
-o_eliminar(const struct salida *s, char **a, int n, const struct extras *x)
+comando_eliminar(const struct salida *s, char **a, int n, const struct extras *x)
 {
     char why[FRASE];
 
@@ -99,7 +99,7 @@ o_eliminar(const struct salida *s, char **a, int n, const struct extras *x)
 }
 
 static enum resultado
-o_ajustar(const struct salida *s, char **a, int n, const struct extras *x)
+comando_ajustar(const struct salida *s, char **a, int n, const struct extras *x)
 {
     const char *motivo = x->motivo ? x->motivo : "";
     char why[FRASE];
@@ -115,7 +115,7 @@ o_ajustar(const struct salida *s, char **a, int n, const struct extras *x)
 }
 
 static enum resultado
-o_movimientos(const struct salida *s, char **a, int n, const struct extras *x)
+comando_movimientos(const struct salida *s, char **a, int n, const struct extras *x)
 {
     const char *id = n > 0 ? a[0] : "";
     uint64_t desde = 0;
@@ -131,7 +131,7 @@ o_movimientos(const struct salida *s, char **a, int n, const struct extras *x)
 }
 
 static enum resultado
-o_vigilar(const struct salida *s, char **a, int n, const struct extras *x)
+comando_vigilar(const struct salida *s, char **a, int n, const struct extras *x)
 {
     const char *id = n > 0 ? a[0] : "";
     char why[FRASE];
@@ -143,62 +143,62 @@ o_vigilar(const struct salida *s, char **a, int n, const struct extras *x)
 }
 
 static enum resultado
-o_estado(const struct salida *s, char **a, int n, const struct extras *x)
+comando_estado(const struct salida *s, char **a, int n, const struct extras *x)
 {
     (void)a; (void)n; (void)x;
     return accion_estado(s);
 }
 
 static enum resultado
-o_exportar(const struct salida *s, char **a, int n, const struct extras *x)
+comando_exportar(const struct salida *s, char **a, int n, const struct extras *x)
 {
     (void)x;
     return accion_exportar(s, n > 0 ? a[0] : NULL);
 }
 
 static enum resultado
-o_importar(const struct salida *s, char **a, int n, const struct extras *x)
+comando_importar(const struct salida *s, char **a, int n, const struct extras *x)
 {
     (void)n;
     return accion_importar(s, a[0], x->actualizar);
 }
 
-static enum resultado o_ayuda(const struct salida *s, char **a, int n,
+static enum resultado comando_ayuda(const struct salida *s, char **a, int n,
                               const struct extras *x);
 
 static const struct orden ordenes[] = {
-    { "agregar", "agregar ID NOMBRE STOCK", "añade un producto", 3, 3, 0, o_agregar },
-    { "obtener", "obtener ID", "muestra un producto", 1, 1, 0, o_obtener },
+    { "agregar", "agregar ID NOMBRE STOCK", "añade un producto", 3, 3, 0, comando_agregar },
+    { "obtener", "obtener ID", "muestra un producto", 1, 1, 0, comando_obtener },
     { "actualizar", "actualizar ID STOCK", "fija el stock de un producto",
-      2, 2, 0, o_actualizar },
+      2, 2, 0, comando_actualizar },
     { "listar", "listar", "muestra todos los productos, por id (en un terminal,\n"
-      "a través del paginador)", 0, 0, 0, o_listar },
-    { "eliminar", "eliminar ID", "elimina un producto", 1, 1, 0, o_eliminar },
+      "a través del paginador)", 0, 0, 0, comando_listar },
+    { "eliminar", "eliminar ID", "elimina un producto", 1, 1, 0, comando_eliminar },
     { "ajustar", "ajustar ID CANTIDAD [--motivo M] [--clave K]",
       "suma CANTIDAD (negativa si sale mercancía) al stock, una sola vez\n"
       "aunque haya que repetir la llamada (v2).  Con la misma --clave que un\n"
       "ajuste anterior no se repite: dice «ya aplicado antes con esta clave»\n"
       "y el motivo que quedó registrado", 2, 2, OPC_MOTIVO | OPC_CLAVE,
-      o_ajustar },
+      comando_ajustar },
     { "movimientos", "movimientos [ID] [--desde N] [--ultimos N]",
       "el registro de cambios, de un producto o de todos, del más antiguo\n"
       "al más reciente: los posteriores al movimiento N (--desde), o solo\n"
       "los N más recientes (--ultimos); en un terminal, a través del\n"
-      "paginador (v2)", 0, 1, OPC_DESDE | OPC_ULTIMOS, o_movimientos },
+      "paginador (v2)", 0, 1, OPC_DESDE | OPC_ULTIMOS, comando_movimientos },
     { "vigilar", "vigilar [ID]",
       "muestra cada cambio en cuanto ocurre, hasta Enter o Ctrl-C (v2)",
-      0, 1, 0, o_vigilar },
-    { "estado", "estado", "salud y cifras del servidor (v2)", 0, 0, 0, o_estado },
+      0, 1, 0, comando_vigilar },
+    { "estado", "estado", "salud y cifras del servidor (v2)", 0, 0, 0, comando_estado },
     { "exportar", "exportar [ARCHIVO]",
       "todo el inventario como lista JSON [{\"id\", \"nombre\", \"stock\"}],\n"
-      "a ARCHIVO o a la salida estándar", 0, 1, 0, o_exportar },
+      "a ARCHIVO o a la salida estándar", 0, 1, 0, comando_exportar },
     { "importar", "importar ARCHIVO [--actualizar]",
       "añade los productos de una lista así (\"-\": la entrada estándar);\n"
       "los que ya existen se dejan como están, o con --actualizar se fija\n"
       "su stock al del archivo (un cambio con su movimiento; el nombre no se\n"
       "puede cambiar); informa de cada entrada", 1, 1, OPC_ACTUALIZAR,
-      o_importar },
-    { "help", "help [ORDEN]", "esta ayuda, o la de una orden", 0, 1, 0, o_ayuda },
+      comando_importar },
+    { "help", "help [ORDEN]", "esta ayuda, o la de una orden", 0, 1, 0, comando_ayuda },
 };
 
 #define NORDENES (sizeof ordenes / sizeof ordenes[0])
@@ -302,7 +302,7 @@ ayuda_de(FILE *f, const struct orden *o)
 }
 
 static enum resultado
-o_ayuda(const struct salida *s, char **a, int n, const struct extras *x)
+comando_ayuda(const struct salida *s, char **a, int n, const struct extras *x)
 {
     const struct orden *o;
 

@@ -243,7 +243,7 @@ stock_actual(const producto *p)
 /* -- the options ------------------------------------------------------------------ */
 
 static void
-op_agregar(struct menu *m)
+menu_agregar(struct menu *m)
 {
     char *id = NULL, *nombre = NULL;
     producto_res p;
@@ -260,7 +260,7 @@ out:
 }
 
 static void
-op_obtener(struct menu *m)
+menu_obtener(struct menu *m)
 {
     char *id = NULL;
 
@@ -271,7 +271,7 @@ op_obtener(struct menu *m)
 }
 
 static void
-op_actualizar(struct menu *m)
+menu_actualizar(struct menu *m)
 {
     char *id = NULL;
     producto_res p;
@@ -287,7 +287,7 @@ op_actualizar(struct menu *m)
 }
 
 static void
-op_listar(struct menu *m)
+menu_listar(struct menu *m)
 {
     anotar(m, accion_listar(m->s));
 }
@@ -316,7 +316,7 @@ confirmar(const producto *p)
 }
 
 static void
-op_eliminar(struct menu *m)
+menu_eliminar(struct menu *m)
 {
     char *id = NULL;
     producto_res p;
@@ -332,7 +332,7 @@ op_eliminar(struct menu *m)
 }
 
 static void
-op_ajustar(struct menu *m)
+menu_ajustar(struct menu *m)
 {
     char *id = NULL, *motivo = NULL;
     producto_res p;
@@ -363,7 +363,7 @@ campo_cuantos_menu(const char *l, char *why, size_t n)
 }
 
 static void
-op_movimientos(struct menu *m)
+menu_movimientos(struct menu *m)
 {
     char *id = NULL, *cuantos = NULL, prompt[128];
     uint32_t ultimos = MOVIMIENTOS_POR_OMISION;
@@ -388,7 +388,7 @@ out:
 }
 
 static void
-op_vigilar(struct menu *m)
+menu_vigilar(struct menu *m)
 {
     char *id = NULL;
 
@@ -404,7 +404,7 @@ op_vigilar(struct menu *m)
 }
 
 static void
-op_estado(struct menu *m)
+menu_estado(struct menu *m)
 {
     if (hay_v2(m, "Estado del servidor"))
         anotar(m, accion_estado(m->s));
@@ -429,8 +429,8 @@ static void
 ejecutar(struct menu *m, int n)
 {
     static void (*const acciones[])(struct menu *) = {
-        NULL, op_agregar, op_obtener, op_actualizar, op_listar, op_eliminar,
-        op_ajustar, op_movimientos, op_vigilar, op_estado
+        NULL, menu_agregar, menu_obtener, menu_actualizar, menu_listar, menu_eliminar,
+        menu_ajustar, menu_movimientos, menu_vigilar, menu_estado
     };
 
     acciones[n](m);
