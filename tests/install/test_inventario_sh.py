@@ -62,6 +62,14 @@ class InventarioSh(unittest.TestCase):
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         self.assertIn("ya está en marcha (PID %d" % pid, p.stdout)
 
+        # Options for the client, alone or after "menu", go through to it.
+        p = self.sh("--timeout", "10", stdin="0\n")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn("Hasta luego.", p.stdout)
+        p = self.sh("menu", "-t", "cero", stdin="0\n")
+        self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
+        self.assertIn("valor inválido para -t: 'cero'", p.stderr)
+
         p = self.sh("status")
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         self.assertIn("en marcha (PID %d)" % pid, p.stdout)
