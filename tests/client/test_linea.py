@@ -157,6 +157,22 @@ class Linea(unittest.TestCase):
                 self.assertIn("el stock pasaría de 2147483647, el máximo", r.err)
                 self.assertNotIn("clave", r.err)
 
+    def test_base_de_datos_perdida_se_nombra(self):
+        # The server notices its database file was deleted: every write
+        # answers ERROR_INTERNO and ESTADO says almacen_ok false.  The
+        # client asks ESTADO after the ERROR_INTERNO, and names the cause.
+        os.unlink(self.srv.db)
+        r = run(["agregar", "B2", "Tele", "1"], self.srv)
+        self.assertEqual(r.rc, cliente.INTERNO, r)
+        self.assertIn("El servidor ha perdido su base de datos", r.err)
+        self.assertNotIn("disco lleno", r.err)
+        r = run(["estado"], self.srv)
+        self.assertEqual(r.rc, OK, r)
+        self.assertIn("Productos:            1 (último dato conocido)", r.out)
+        self.assertIn("NO RESPONDE", r.out)
+        doc = run(["--json", "estado"], self.srv).json()
+        self.assertEqual((doc["almacen_ok"], doc["productos"]), (False, 1))
+
     def test_ctrl_c_durante_una_llamada(self):
         # A server that answers NULL (so the client connects) and nothing
         # else: the call waits (timeout 60 s) until Ctrl-C ends it.
