@@ -189,11 +189,21 @@ accion_eliminar(const struct salida *s, const char *id)
 
 /* -- vigilar ----------------------------------------------------------------- */
 
-/* Notices while following go where they do not mix with JSON lines. */
-static FILE *
-avisos(const struct salida *s)
+/* A notice while following: a line of text on stdout, or with --json a
+ * {"aviso": ...} line on stderr, out of the way of the movements' JSON
+ * lines (as the library's notices, main.c). */
+static void
+avisar(const struct salida *s, const char *frase)
 {
-    return s->json ? stderr : stdout;
+    if (s->json) {
+        (void)formato_json(stderr, json_pack("{s:o}", "aviso",
+                                             formato_json_cadena(frase)), true);
+        fflush(stderr);
+        return;
+    }
+    formato_texto(stdout, frase);
+    fputc('\n', stdout);
+    fflush(stdout);
 }
 
 /* The newest seq now: following starts after it. */
@@ -201,19 +211,17 @@ static enum resultado
 vigilar_inicio(const struct salida *s, const char *id, uint64_t *desde)
 {
     enum resultado r = vigilancia_inicio(s->con, desde);
-    FILE *f = avisos(s);
+    char frase[FRASE];
 
     if (r != RES_OK)
         return fallar(s, r, OP_VIGILAR, id);
-    if (id[0] != '\0') {
-        fputs("Vigilando los cambios del producto ", f);
-        formato_texto(f, id);
-    } else {
-        fputs("Vigilando los cambios de todos los productos", f);
-    }
-    fprintf(f, " (desde el movimiento n.º %" PRIu64 "). Pulse Enter o Ctrl-C "
-            "para terminar.\n", *desde);
-    fflush(f);
+    if (id[0] != '\0')
+        snprintf(frase, sizeof frase, "Vigilando los cambios del producto %s", id);
+    else
+        snprintf(frase, sizeof frase, "Vigilando los cambios de todos los productos");
+    snprintf(frase + strlen(frase), sizeof frase - strlen(frase), " (desde el "
+             "movimiento n.º %" PRIu64 "). Pulse Enter o Ctrl-C para terminar.", *desde);
+    avisar(s, frase);
     return RES_OK;
 }
 
@@ -234,15 +242,15 @@ vigilar_mostrar(void *ctx, const movimiento *m)
 static void
 vigilar_caido(const struct salida *s, enum resultado r, const char *id, bool *caido)
 {
-    FILE *f = avisos(s);
     char frase[FRASE];
+    size_t n;
 
     if (*caido)
         return;
     formato_fallo(frase, sizeof frase, r, OP_VIGILAR, id, s->con);
-    formato_texto(f, frase);
-    fputs(" Se sigue intentando...\n", f);
-    fflush(f);
+    n = strlen(frase);
+    snprintf(frase + n, sizeof frase - n, " Se sigue intentando...");
+    avisar(s, frase);
     *caido = true;
 }
 

@@ -87,7 +87,8 @@ class Vigilar(unittest.TestCase):
 
     def test_json_por_lineas_y_sigterm(self):
         p = self.vigilar("--json")
-        self.assertIn("Vigilando", self.linea(p.stderr))     # notices off stdout
+        # Notices off stdout, as JSON lines on stderr.
+        self.assertTrue(json.loads(self.linea(p.stderr))["aviso"].startswith("Vigilando"))
         self.assertEqual(self.raw.ajustar("A1", 2, "compra", "")[0], rpc.OK)
         m = json.loads(self.linea(p.stdout))
         self.assertEqual((m["tipo"], m["id"], m["stock_antes"], m["stock_despues"],
