@@ -56,6 +56,12 @@ install(CODE "
   file(INSTALL DESTINATION \"\${_unitdir}\" TYPE FILE FILES \"\${_unit_out}\")
 ")
 
+# The small CA for RPC-with-TLS (docs/operacion.md): the operator runs it on
+# an administration machine; the server's own files go in /etc/inventario/tls,
+# which the .deb's postinst creates.
+install(PROGRAMS ${CMAKE_SOURCE_DIR}/scripts/certificados.sh
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/inventario)
+
 # The documentation an operator needs on the machine.
 file(GLOB _inventario_docs ${CMAKE_SOURCE_DIR}/docs/*.md)
 install(FILES ${CMAKE_SOURCE_DIR}/README.md ${_inventario_docs}
@@ -93,7 +99,8 @@ else()
     string(APPEND CPACK_DEBIAN_PACKAGE_DEPENDS ", libpq5")
   endif()
 endif()
-set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "sqlite3")
+# sqlite3 for backups; gnutls-bin (certtool) for certificados.sh.
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "sqlite3, gnutls-bin")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
     ${CMAKE_SOURCE_DIR}/dist/debian/postinst
     ${CMAKE_SOURCE_DIR}/dist/debian/prerm

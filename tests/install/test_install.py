@@ -151,7 +151,9 @@ class DebianPackage(unittest.TestCase):
         out = os.path.join(self.tmp, "control")
         run("dpkg-deb", "-e", self.deb, out)
         with open(os.path.join(out, "postinst")) as f:
-            self.assertIn("inventario\t541675094\tinventario.servicio", f.read())
+            text = f.read()
+        self.assertIn("inventario\t541675094\tinventario.servicio", text)
+        self.assertIn("-m 0750 -o root -g inventario /etc/inventario/tls", text)
         self.assertTrue(os.access(os.path.join(out, "postinst"), os.X_OK))
 
     def test_files(self):
@@ -165,7 +167,8 @@ class DebianPackage(unittest.TestCase):
                   "./usr/include/rpcsvc/inventario.x",
                   "./usr/lib/systemd/system/inventario.service",
                   "./usr/lib/sysusers.d/inventario.conf",
-                  "./usr/share/doc/inventario/operacion.md"):
+                  "./usr/share/doc/inventario/operacion.md",
+                  "./usr/share/inventario/certificados.sh"):
             self.assertIn(f, files)
         # Files owned by root, whoever built the package.
         for line in listing.splitlines():
