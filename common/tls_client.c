@@ -16,7 +16,7 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 
-#include "tls_comun.h"
+#include "tls.h"
 
 #define TLS_RECORD_MAX 16384
 
@@ -135,7 +135,7 @@ put32(unsigned char *p, uint32_t v)
     memcpy(p, &v, 4);
 }
 
-/* What a reply to the probe says (tls_client.h, tls_probe). */
+/* What a reply to the probe says (tls_client.h, tls_client_probe). */
 static int
 probe_verdict(const unsigned char *r, size_t n, uint32_t xid, uint32_t *high,
               char *err, size_t errlen)
@@ -148,7 +148,7 @@ probe_verdict(const unsigned char *r, size_t n, uint32_t xid, uint32_t *high,
     if (get32(r + 8) == 1) {            /* MSG_DENIED */
         snprintf(err, errlen, "rechaza la credencial AUTH_TLS (no conoce RPC con "
                  "TLS o no tiene certificado)");
-        return TLS_PROBE_NO_TLS;
+        return TLS_CLIENT_PROBE_NO_TLS;
     }
     if (n < 20 || (vlen = get32(r + 16)) > 400)
         goto not_rpc;
@@ -159,24 +159,24 @@ probe_verdict(const unsigned char *r, size_t n, uint32_t xid, uint32_t *high,
     if (stat == 2 && n >= at + 12) {    /* PROG_MISMATCH: low, high */
         *high = get32(r + at + 8);
         snprintf(err, errlen, "no ofrece esa versión (sí hasta la %u)", *high);
-        return TLS_PROBE_MISMATCH;
+        return TLS_CLIENT_PROBE_MISMATCH;
     }
     if (stat != 0) {
         snprintf(err, errlen, "la sonda AUTH_TLS no fue aceptada (estado %u)", stat);
-        return TLS_PROBE_ERROR;
+        return TLS_CLIENT_PROBE_ERROR;
     }
     if (get32(r + 12) == 0 && vlen == TLS_STARTTLS_LEN &&
         memcmp(r + 20, TLS_STARTTLS, TLS_STARTTLS_LEN) == 0)
-        return TLS_PROBE_STARTTLS;
+        return TLS_CLIENT_PROBE_STARTTLS;
     snprintf(err, errlen, "respondió a la sonda AUTH_TLS sin STARTTLS");
-    return TLS_PROBE_NO_TLS;
+    return TLS_CLIENT_PROBE_NO_TLS;
 not_rpc:
     snprintf(err, errlen, "la respuesta a la sonda AUTH_TLS no es de ONC RPC");
-    return TLS_PROBE_ERROR;
+    return TLS_CLIENT_PROBE_ERROR;
 }
 
 int
-tls_probe(int fd, uint32_t prog, uint32_t vers, int timeout_ms, uint32_t *high,
+tls_client_probe(int fd, uint32_t prog, uint32_t vers, int timeout_ms, uint32_t *high,
           char *err, size_t errlen)
 {
     long long deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
@@ -211,7 +211,7 @@ tls_probe(int fd, uint32_t prog, uint32_t vers, int timeout_ms, uint32_t *high,
         len = mark & 0x7FFFFFFFu;
         if (len > sizeof reply - got) {
             snprintf(err, errlen, "la respuesta a la sonda AUTH_TLS no es de ONC RPC");
-            return TLS_PROBE_ERROR;
+            return TLS_CLIENT_PROBE_ERROR;
         }
         if (!recv_exact(fd, reply + got, len, deadline))
             goto io_error;
@@ -222,7 +222,7 @@ io_error:
     snprintf(err, errlen, "sin respuesta a la sonda AUTH_TLS: %s",
              errno == ETIMEDOUT ? "tiempo agotado" :
              errno == ECONNRESET ? "el servidor cerró la conexión" : strerror(errno));
-    return TLS_PROBE_ERROR;
+    return TLS_CLIENT_PROBE_ERROR;
 }
 
 /* -- credentials ----------------------------------------------------------- */

@@ -1,7 +1,7 @@
 /* tls_client.h - RPC-with-TLS on the client: the AUTH_TLS probe, then a TLS
  * stream on the same connected socket, for the RPC records to travel in.
  *
- * The order on a new connection: tls_probe (clear text: a NULL call with
+ * The order on a new connection: tls_client_probe (clear text: a NULL call with
  * an AUTH_TLS credential, answered "STARTTLS" by a server that can
  * upgrade), then tls_stream_open (the TLS 1.3 handshake, ALPN "sunrpc",
  * our certificate presented, the server's checked against the CA and the
@@ -35,21 +35,21 @@ struct tls_client *tls_client_new(const struct tls_client_files *f, char *err,
                                   size_t errlen);
 void tls_client_free(struct tls_client *c);
 
-/* What the AUTH_TLS probe found (tls_probe). */
+/* What the AUTH_TLS probe found (tls_client_probe). */
 enum {
-    TLS_PROBE_ERROR    = -1,    /* no answer: timeout, closed, not RPC */
-    TLS_PROBE_NO_TLS   = 0,     /* answered, but the server offers no TLS */
-    TLS_PROBE_STARTTLS = 1,     /* answered STARTTLS: start the handshake */
-    TLS_PROBE_MISMATCH = 2      /* the server lacks that version: *high */
+    TLS_CLIENT_PROBE_ERROR    = -1,    /* no answer: timeout, closed, not RPC */
+    TLS_CLIENT_PROBE_NO_TLS   = 0,     /* answered, but the server offers no TLS */
+    TLS_CLIENT_PROBE_STARTTLS = 1,     /* answered STARTTLS: start the handshake */
+    TLS_CLIENT_PROBE_MISMATCH = 2      /* the server lacks that version: *high */
 };
 
 /*
  * The AUTH_TLS probe on fd, a connected socket with nothing sent yet: a
  * NULL call to prog/vers, and its reply, within timeout_ms; one of the
- * TLS_PROBE_* above.  Reads nothing past the reply.  Except for STARTTLS,
+ * TLS_CLIENT_PROBE_* above.  Reads nothing past the reply.  Except for STARTTLS,
  * err says what the server answered or why there was no answer.
  */
-int tls_probe(int fd, uint32_t prog, uint32_t vers, int timeout_ms, uint32_t *high,
+int tls_client_probe(int fd, uint32_t prog, uint32_t vers, int timeout_ms, uint32_t *high,
               char *err, size_t errlen);
 
 struct tls_stream;

@@ -112,14 +112,14 @@ conexion_tls_abrir(struct conexion *c, int fd, rpcvers_t vers, int *err,
     CLIENT *cl;
     int r, cancelar[2];
 
-    r = tls_probe(fd, (uint32_t)c->prog, (uint32_t)vers, (int)c->espera_ms, &high,
+    r = tls_client_probe(fd, (uint32_t)c->prog, (uint32_t)vers, (int)c->espera_ms, &high,
                   por_que, sizeof por_que);
-    if (r == TLS_PROBE_MISMATCH) {
+    if (r == TLS_CLIENT_PROBE_MISMATCH) {
         close(fd);
         *alta = high;
         return RPC_PROGVERSMISMATCH;
     }
-    if (r != TLS_PROBE_STARTTLS) {
+    if (r != TLS_CLIENT_PROBE_STARTTLS) {
         close(fd);
         return sin_tls(c, r, por_que);
     }

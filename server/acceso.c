@@ -11,7 +11,7 @@
 /* Most identities one list holds (a file of branches). */
 #define ACCESO_IDENTIDADES_MAX 100000
 
-/* tls.h's rule for an identity: visible ASCII, no space, 1 to 64 bytes. */
+/* tls_server.h's rule for an identity: visible ASCII, no space, 1 to 64 bytes. */
 static bool
 identidad_valida(const char *p)
 {

@@ -2,7 +2,7 @@
  *
  * An allow-list of networks in CIDR form ("192.168.1.0/24", "::1/128", or a
  * bare address for one host) and of TLS identities ("tls:sucursal-norte":
- * the name a client's certificate proves, see tls.h).  The server checks
+ * the name a client's certificate proves, see tls_server.h).  The server checks
  * each call's caller against it before decoding the arguments.  The
  * address is the TCP peer's, which a client cannot forge on an established
  * connection, and the identity is proven by the TLS handshake; AUTH_SYS
@@ -24,7 +24,7 @@ struct acceso_red {
     unsigned      prefix;
 };
 
-/* The longest identity (tls.h's TLS_IDENTITY_MAX). */
+/* The longest identity (tls_server.h's TLS_IDENTITY_MAX). */
 #define ACCESO_IDENTIDAD_MAX 64
 
 /* An empty list (no network, no identity) allows everybody.  Zeroed

@@ -1,5 +1,5 @@
 """The TLS modules on their own, against Python's ssl module (OpenSSL) as
-the independent peer: the server's sessions (server/tls.c, driven by
+the independent peer: the server's sessions (server/tls_server.c, driven by
 tls_eco as the transport drives them) and the client's probe and stream
 (common/tls_client.c, driven by tls_cliente)."""
 import os

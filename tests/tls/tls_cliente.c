@@ -53,8 +53,8 @@ main(int argc, char **argv)
     if (strcmp(argv[6], "sonda") == 0) {
         uint32_t high;
 
-        r = tls_probe(fd, 0x40000000u, 1, 5000, &high, err, sizeof err);
-        if (r != TLS_PROBE_STARTTLS) {
+        r = tls_client_probe(fd, 0x40000000u, 1, 5000, &high, err, sizeof err);
+        if (r != TLS_CLIENT_PROBE_STARTTLS) {
             fprintf(stderr, "sonda %d: %s\n", r, err);
             rc = 3;
             goto out;

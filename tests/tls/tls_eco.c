@@ -1,4 +1,4 @@
-/* tls_eco.c - drives the server's TLS sessions (server/tls.c) the way the
+/* tls_eco.c - drives the server's TLS sessions (server/tls_server.c) the way the
  * transport does, for tests with an independent TLS peer (test_sesiones.py).
  *
  *   tls_eco CERT KEY CA [CRL]
@@ -23,7 +23,7 @@
 #include <arpa/inet.h>
 
 #include "log.h"
-#include "tls.h"
+#include "tls_server.h"
 
 #define MAXCONN 128
 #define OUTCAP  65536

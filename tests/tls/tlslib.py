@@ -172,6 +172,53 @@ def probe_call(xid, prog, vers):
     return struct.pack(">I", 0x80000000 | len(body)) + body
 
 
+def read_record_sock(s):
+    """One whole RPC record from a socket (plain or TLS)."""
+    data = b""
+    while True:
+        mark = recv_exact(s, 4)
+        (m,) = struct.unpack(">I", mark)
+        data += recv_exact(s, m & 0x7FFFFFFF)
+        if m & 0x80000000:
+            return data
+
+
+def recv_exact(s, n):
+    buf = b""
+    while len(buf) < n:
+        chunk = s.recv(n - len(buf))
+        if not chunk:
+            raise EOFError("closed after %d of %d bytes" % (len(buf), n))
+        buf += chunk
+    return buf
+
+
+def drain(s, limit=1 << 20):
+    """What the peer sends until it closes (b"" if nothing); a reset counts
+    as closed."""
+    got = b""
+    try:
+        while len(got) < limit:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            got += chunk
+    except ConnectionError:
+        pass
+    return got
+
+
+def rpc_client_on(sock, prog, vers, cred=None):
+    """tests/lib/rpc.py's Client on a socket already connected (a TLS one)."""
+    import rpc
+    c = rpc.Client.__new__(rpc.Client)
+    c.prog, c.vers = prog, vers
+    c.cred = cred or (rpc.AUTH_NONE, b"")
+    c.xid = (os.getpid() << 12) & 0x7FFFFFFF
+    c.sock = sock
+    return c
+
+
 def connect(port, host="127.0.0.1", timeout=10.0):
     s = socket.create_connection((host, port), timeout=timeout)
     return s

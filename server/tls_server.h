@@ -1,7 +1,7 @@
-/* tls.h - RPC-with-TLS on the server: its credentials, and one TLS session
+/* tls_server.h - RPC-with-TLS on the server: its credentials, and one TLS session
  * per connection on a non-blocking socket that an event loop drives.
  *
- * The transport answers the AUTH_TLS probe (tls_comun.h) in clear text;
+ * The transport answers the AUTH_TLS probe (tls.h) in clear text;
  * once that reply is fully sent it creates a session on the connection and
  * steps the handshake each time the socket is ready, then moves every
  * record through tls_session_read and tls_session_write.  Only TLS 1.3,
@@ -13,8 +13,8 @@
  * are shared read-only by all sessions and outlive them.  Nothing here
  * closes the socket: the transport owns it.
  */
-#ifndef INVENTARIO_TLS_H
-#define INVENTARIO_TLS_H
+#ifndef INVENTARIO_TLS_SERVER_H
+#define INVENTARIO_TLS_SERVER_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,4 +1,4 @@
-/* tls_comun.h - what the server's and the client's RPC-with-TLS share.
+/* tls.h - what the server's and the client's RPC-with-TLS share.
  *
  * RFC 9289: a client asks for TLS with a NULL call whose credential has
  * flavor AUTH_TLS; a server that can upgrade answers with an AUTH_NONE
@@ -9,8 +9,8 @@
  *
  * Pure functions and constants: safe from any thread.
  */
-#ifndef INVENTARIO_TLS_COMUN_H
-#define INVENTARIO_TLS_COMUN_H
+#ifndef INVENTARIO_COMMON_TLS_H
+#define INVENTARIO_COMMON_TLS_H
 
 #include <stdbool.h>
 #include <stddef.h>

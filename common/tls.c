@@ -1,5 +1,5 @@
-/* tls_comun.c - ALPN and the Spanish texts of TLS failures; see tls_comun.h. */
-#include "tls_comun.h"
+/* tls.c - credentials, ALPN and the Spanish texts of TLS failures; see tls.h. */
+#include "tls.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
-/* tls.c - the server's TLS sessions on non-blocking sockets; see tls.h. */
-#include "tls.h"
+/* tls_server.c - the server's TLS sessions on non-blocking sockets; see tls_server.h. */
+#include "tls_server.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -16,7 +16,7 @@
 #include <gnutls/x509.h>
 
 #include "log.h"
-#include "tls_comun.h"
+#include "tls.h"
 
 /* The largest plaintext of one TLS record. */
 #define TLS_RECORD_MAX 16384
@@ -222,7 +222,7 @@ identity_ok(const char *p, size_t n)
     return true;
 }
 
-/* The client's name from its certificate (tls.h); false if it has none
+/* The client's name from its certificate (tls_server.h); false if it has none
  * that identity_ok accepts. */
 static bool
 take_identity(struct tls_session *s)
