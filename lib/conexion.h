@@ -93,9 +93,10 @@ void conexion_cerrar(struct conexion *c);
  * The cancel hook: from now on every wait of c (connecting, each call)
  * also watches fd, and gives up as soon as it is readable, within
  * milliseconds, with RES_CANCELADO (the connection is then dropped: a
- * reply may still be on its way).  The caller makes fd readable (a
- * self-pipe a SIGINT handler writes to, or stdin to stop on Enter) and
- * drains it.  -1 removes the hook.
+ * reply may still be on its way, and the next call connects again without
+ * a word).  For stdin, to stop a watch on Enter.  -1 removes the hook.
+ * Ctrl-C does not need it: every wait also watches the interruptor
+ * (interruptor.h), which the program's SIGINT handler fires.
  */
 void conexion_cancelable(struct conexion *c, int fd);
 

@@ -32,6 +32,7 @@ struct conexion {
     CLIENT    *clnt;            /* NULL while not connected */
     rpcvers_t  vers;            /* of clnt; 0 when there is none */
     uint64_t   aperturas;       /* successful connections */
+    int64_t    ultima_ms;       /* when the last call ended (reloj_ms) */
     bool       perdida;         /* a failure since the last good connection */
     bool       incierta;        /* see conexion_incierta */
     char       error[768];

@@ -18,6 +18,7 @@
 #include <rpc/rpcb_prot.h>
 
 #include "inventario.h"
+#include "reloj.h"
 #include "resolver.h"
 #include "rpcclient.h"
 #include "xdrproc.h"
@@ -32,15 +33,6 @@ plazo(const struct conexion *c)
 {
     return (struct timeval){ .tv_sec = (time_t)(c->espera_ms / 1000),
                              .tv_usec = (suseconds_t)(c->espera_ms % 1000) * 1000 };
-}
-
-static int64_t
-ahora_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 void
@@ -76,7 +68,7 @@ static int
 conectar_tcp(const struct sockaddr *sa, socklen_t len, unsigned ms,
              const int cancelar[2])
 {
-    int64_t fin = ahora_ms() + ms;
+    int64_t fin = reloj_ms() + ms;
     socklen_t elen = sizeof(int);
     int fd, fl, err = 0, n;
     struct pollfd p[3];
@@ -89,7 +81,7 @@ conectar_tcp(const struct sockaddr *sa, socklen_t len, unsigned ms,
             goto out;
         }
         do {
-            int64_t queda = fin - ahora_ms();
+            int64_t queda = fin - reloj_ms();
 
             p[0] = (struct pollfd){ .fd = fd, .events = POLLOUT };
             p[1] = (struct pollfd){ .fd = cancelar[0], .events = POLLIN };

@@ -8,6 +8,7 @@
 
 #include "acotado.h"
 #include "conexion_privada.h"
+#include "reloj.h"
 #include "rpcclient.h"
 
 /* Pause before repeating a call whose connection was lost, so that a server
@@ -221,6 +222,7 @@ conexion_llamar(struct conexion *c, const struct llamada *l)
         (void)clnt_control(c->clnt, RPCCLIENT_SET_CANCEL_FDS, cancelar);
         (void)clnt_control(c->clnt, RPCCLIENT_SET_DECODER, &dec);
         st = l->stub(c->clnt, l->arg, l->res);
+        c->ultima_ms = reloj_ms();
         if (st == RPC_SUCCESS) {
             c->incierta = false;
             return RES_OK;

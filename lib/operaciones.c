@@ -328,13 +328,14 @@ enum resultado
 ops_ajustar(struct conexion *c, const char *id, int32_t delta, const char *motivo,
             const char *clave, producto_res *res)
 {
+    const char *k = clave != NULL ? clave : "";
     ajustar_args a = { .id = ops_prestado(id), .delta = delta,
-                       .motivo = ops_prestado(motivo), .clave = ops_prestado(clave) };
+                       .motivo = ops_prestado(motivo), .clave = ops_prestado(k) };
 
     memset(res, 0, sizeof *res);
     /* Without a key a repeated adjustment could sell twice. */
     return con_estado(llamar(c, stub_ajustar_stock, INVENTARIO_V2,
-                             clave[0] != '\0' ? LLAMADA_REPETIBLE : LLAMADA_ESCRITURA,
+                             k[0] != '\0' ? LLAMADA_REPETIBLE : LLAMADA_ESCRITURA,
                              &a, XDRPROC(xdr_producto_res), res),
                       XDRPROC(xdr_producto_res), res, &res->e);
 }

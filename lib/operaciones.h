@@ -96,7 +96,8 @@ void ops_pagina_liberar(pagina_res *res);
 bool ops_clave_nueva(char clave[OPS_CLAVE_LEN + 1]);
 
 /* AJUSTAR_STOCK with the given key, repeated with that same key after a
- * timeout or a lost connection, so that it is applied at most once.
+ * timeout or a lost connection, so that it is applied at most once.  With
+ * no key ("" or NULL) it is sent once, never repeated.
  * *res (the product after): free with ops_producto_liberar. */
 enum resultado ops_ajustar(struct conexion *c, const char *id, int32_t delta,
                            const char *motivo, const char *clave,

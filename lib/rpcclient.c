@@ -12,6 +12,7 @@
 
 #include <arpa/inet.h>
 
+#include "reloj.h"
 #include "xdrproc.h"
 
 /* The call as sent: header, credentials and arguments.  The contract's
@@ -43,15 +44,6 @@ struct rc {
     size_t         rec_len, rec_cap;
 };
 
-static int64_t
-ahora_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Sets the call's error; returns its status. */
 static enum clnt_stat
 fallo(struct rc *r, enum clnt_stat st, int err)
@@ -77,7 +69,7 @@ esperar(struct rc *r, short want, int64_t fin, enum clnt_stat si_falla)
     int n;
 
     for (;;) {
-        int64_t queda = fin - ahora_ms();
+        int64_t queda = fin - reloj_ms();
 
         if (queda <= 0)
             return fallo(r, RPC_TIMEDOUT, 0);
@@ -311,7 +303,7 @@ rc_call(CLIENT *cl, rpcproc_t proc, xdrproc_t xargs, void *args,
 {
     struct rc *r = cl->cl_private;
     struct timeval plazo = r->timeout_set ? r->timeout : tv;
-    int64_t fin = ahora_ms() + (int64_t)plazo.tv_sec * 1000 + plazo.tv_usec / 1000;
+    int64_t fin = reloj_ms() + (int64_t)plazo.tv_sec * 1000 + plazo.tv_usec / 1000;
     enum clnt_stat st;
     size_t len;
 
