@@ -58,8 +58,8 @@ linea_ayuda(FILE *f)
 "  -t, --timeout=SEG    espera máxima de cada paso (nombre del host, rpcbind,\n"
 "                       conexión, cada llamada), en segundos; admite decimales\n"
 "                       (por omisión 5)\n"
-"  -j, --json           respuestas como JSON en la salida estándar, errores\n"
-"                       como JSON en la salida de errores\n"
+"  -j, --json           respuestas como JSON en la salida estándar; errores y\n"
+"                       avisos, como líneas JSON en la salida de errores\n"
 TLS_AJUSTES_AYUDA
 "  -h, --help           muestra esta ayuda (con una ORDEN, la de la orden)\n"
 "  -V, --version        muestra la versión y termina\n"
