@@ -8,6 +8,7 @@
 
 #include "formato.h"
 #include "operaciones.h"
+#include "vigilancia.h"
 #include "validar.h"
 
 #define FRASE 1024
@@ -129,20 +130,6 @@ buscar(struct conexion *c, uint64_t desde, uint64_t hasta, const producto *p,
     return RES_OK;
 }
 
-/* The newest seq in the log now. */
-static enum resultado
-ultimo_seq(struct conexion *c, uint64_t *seq)
-{
-    movimientos_res res;
-    enum resultado r = ops_movimientos(c, 0, "", 1, &res);
-
-    if (r == RES_OK) {
-        *seq = res.movimientos_res_u.ok.ultimo_seq;
-        ops_movimientos_liberar(&res);
-    }
-    return r;
-}
-
 /* After an OK to a call with a key given by hand: was it a replay?  Finds
  * this call's movement after antes; if there is none, the earlier one, in
  * growing windows before antes.  False if it was applied now, or if the
@@ -261,7 +248,7 @@ accion_ajustar(const struct salida *s, const char *id, int32_t delta,
     } else {
         /* Where the log stands before the call, to tell a replay after it;
          * a failure here is the call's failure too, and said by it. */
-        con_antes = ultimo_seq(s->con, &antes) == RES_OK;
+        con_antes = vigilancia_inicio(s->con, &antes) == RES_OK;
     }
     r = ops_ajustar(s->con, id, delta, motivo, clave, &res);
     if (r == RES_INVALIDO && conexion_error(s->con)[0] == '\0') {

@@ -9,6 +9,7 @@
 
 #include "formato.h"
 #include "operaciones.h"
+#include "vigilancia.h"
 #include "paginador.h"
 
 /* The newest movements seen so far: a ring of at most cap deep copies,
@@ -124,20 +125,6 @@ recorrer(struct conexion *c, const char *id, uint64_t desde, uint64_t *hasta,
     }
 }
 
-/* The newest seq in the log now. */
-static enum resultado
-ultimo_seq(struct conexion *c, uint64_t *seq)
-{
-    movimientos_res res;
-    enum resultado r = ops_movimientos(c, 0, "", 1, &res);
-
-    if (r == RES_OK) {
-        *seq = res.movimientos_res_u.ok.ultimo_seq;
-        ops_movimientos_liberar(&res);
-    }
-    return r;
-}
-
 /* Fills the ring (of capacity cuantos, or every movement when the ring
  * is as big as the listing) with the newest movements after desde: looks
  * at a window of seqs before the newest, and widens it eightfold until it
@@ -150,7 +137,7 @@ juntar(struct conexion *c, const char *id, uint64_t desde, uint32_t cuantos,
     uint64_t ventana = (uint64_t)cuantos * (id[0] != '\0' ? 16 : 1);
     enum resultado r;
 
-    if ((r = ultimo_seq(c, ultimo)) != RES_OK)
+    if ((r = vigilancia_inicio(c, ultimo)) != RES_OK)
         return r;
     for (;;) {
         uint64_t inicio = *ultimo > ventana ? *ultimo - ventana : 0;
