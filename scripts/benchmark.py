@@ -475,11 +475,35 @@ def objetivos(a, m):
                 lambda v: v >= 0.9)
 
 
+class Formato(argparse.HelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):
+        return super().add_usage(usage, actions, groups, "Uso: ")
+
+
+class Opciones(argparse.ArgumentParser):
+    """argparse with its messages in Spanish."""
+    FRASES = (("unrecognized arguments", "argumentos desconocidos"),
+              ("expected one argument", "le falta su valor"),
+              ("invalid int value", "no es un entero"),
+              ("invalid float value", "no es un número"),
+              ("argument ", "opción "))
+
+    def error(self, message):
+        for en, es in self.FRASES:
+            message = message.replace(en, es)
+        self.print_usage(sys.stderr)
+        self.exit(2, "%s: %s\n" % (self.prog, message))
+
+
 def opciones():
-    p = argparse.ArgumentParser(
-        prog="scripts/benchmark.sh",
+    p = Opciones(
+        prog="scripts/benchmark.sh", formatter_class=Formato, add_help=False,
         description="La tabla de rendimiento completa de inventario, con servidores "
-                    "propios sobre almacenes temporales.")
+                    "propios sobre almacenes temporales.",
+        epilog="Estado de salida: 0 la tabla salió; 1 algo falló (dice qué); "
+               "2 opciones incorrectas; 130 o 143 interrumpido.")
+    p._optionals.title = "opciones"
+    p.add_argument("-h", "--help", action="help", help="muestra esta ayuda y termina")
     p.add_argument("--rondas", type=int, default=None,
                    help="rondas intercaladas (por omisión 3)")
     p.add_argument("--segundos", type=float, default=None,
@@ -503,7 +527,8 @@ def opciones():
     p.add_argument("--json", metavar="ARCHIVO",
                    help="además, todas las cifras de cada ronda en JSON")
     p.add_argument("--build", default=os.environ.get("BUILD_DIR",
-                                                     os.path.join(ROOT, "build")))
+                                                     os.path.join(ROOT, "build")),
+                   help="carpeta de compilación (por omisión build, o BUILD_DIR)")
     a = p.parse_args()
     # --rapido changes the defaults; options given still win.
     for k, normal, rapido in (("rondas", 3, 1), ("segundos", 2.0, 0.3),
