@@ -100,6 +100,12 @@ def conexion_directa(test, srv, version=2):
     return raw
 
 
+def version_alta(programa):
+    """The highest protocol version rpcbind has for programa: the one the
+    client speaks with that server (lib/conexion.h)."""
+    return max(v for v, _ in rpc.registrations(programa))
+
+
 def calls(srv, proc, vers=None):
     """How many calls of procedure name proc the server logged (it must run
     with -v)."""

@@ -59,7 +59,7 @@ class MenuPorTuberia(unittest.TestCase):
         self.assertEqual(r.err, "")
         en_orden(self, r.out, [
             "Conectado al servicio de inventario en localhost (programa %d, protocolo "
-            "versión 2).\n" % self.srv.program,
+            "versión %d).\n" % (self.srv.program, cliente.version_alta(self.srv.program)),
             "=== Inventario TecnoMarket ===\n" + MENU + "Elija una opción: 1\n",
             "Id: A1\nNombre: Cámara réflex\n",
             "Stock (0 a 2147483647): -5\nEl stock debe ser un número entero entre 0 y "
@@ -89,8 +89,8 @@ class MenuPorTuberia(unittest.TestCase):
             "Vigilando los cambios de todos los productos",
             "Pulse Enter o Ctrl-C para terminar.\n",
             "Fin de la vigilancia.\n",
-            "Servidor de inventario en localhost (programa %d, protocolo versión 2)\n"
-            % self.srv.program,
+            "Servidor de inventario en localhost (programa %d, protocolo versión %d)\n"
+            % (self.srv.program, cliente.version_alta(self.srv.program)),
             "Elija una opción: 5\nId: A1\n¿Eliminar el producto A1 («Cámara réflex», 5 en "
             "stock)? Es definitivo.\n",
             ": no\nNo se ha eliminado nada.\n",
@@ -175,7 +175,7 @@ class MenuPorTuberia(unittest.TestCase):
         self.srv.start()
         self.opcion(p, "2", "A1")
         p.expect_exact("Aviso: Conexión restablecida con el servidor en localhost "
-                       "(protocolo versión 2).")
+                       "(protocolo versión %d)." % cliente.version_alta(self.srv.program))
         p.expect_exact("  Nombre: Radio")
         p.expect_exact("Elija una opción: ")
         self.opcion(p, "6", "A1", "+2", "recuento")

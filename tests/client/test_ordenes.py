@@ -319,8 +319,8 @@ class Ordenes(unittest.TestCase):
         self.assertEqual(self.raw.agregar("A1", "Radio", 5), rpc.OK)
         r = self.cli("estado")
         self.assertEqual(r.rc, OK, r)
-        self.assertIn("Servidor de inventario en localhost (programa %d, protocolo versión 2)"
-                      % self.srv.program, r.out)
+        self.assertIn("Servidor de inventario en localhost (programa %d, protocolo versión %d)"
+                      % (self.srv.program, cliente.version_alta(self.srv.program)), r.out)
         self.assertRegex(r.out, r"Versión del servidor: +1\.0\.0\n")
         self.assertRegex(r.out, r"Productos: +1\n")
         self.assertRegex(r.out, r"Hilos de trabajo: +4\n")
@@ -328,7 +328,8 @@ class Ordenes(unittest.TestCase):
         doc = self.cli("--json", "estado").json()
         self.assertEqual((doc["version"], doc["productos"], doc["hilos"], doc["almacen_ok"],
                           doc["protocolo"], doc["programa"]),
-                         ("1.0.0", 1, 4, True, 2, self.srv.program))
+                         ("1.0.0", 1, 4, True, cliente.version_alta(self.srv.program),
+                          self.srv.program))
         self.assertEqual(doc["ultimo_seq"], self.raw.movimientos(0, "", 1)[2])
 
     def test_programa_en_hexadecimal(self):

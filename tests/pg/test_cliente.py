@@ -148,7 +148,8 @@ class ListaDeServidores(unittest.TestCase):
         for l in ("6", "A1", "-2", "venta"):
             p.sendline(l)
         p.expect_exact("Aviso: El servidor en ::1 no responde; se sigue con el "
-                       "servidor en 127.0.0.1 (protocolo versión 2).")
+                       "servidor en 127.0.0.1 (protocolo versión %d)."
+                       % cliente.version_alta(self.prog))
         p.expect_exact("antes 9, ahora 7.")
         p.expect_exact("Elija una opción: ")
         p.sendline("0")
@@ -180,7 +181,8 @@ class ListaDeServidores(unittest.TestCase):
                        "la misma clave, sin riesgo de aplicarlo dos veces (intento 2 "
                        "de 3).")
         p.expect_exact("Aviso: El servidor en ::1 no responde; se sigue con el "
-                       "servidor en 127.0.0.1 (protocolo versión 2).")
+                       "servidor en 127.0.0.1 (protocolo versión %d)."
+                       % cliente.version_alta(self.prog))
         # B finds the key A stored and answers what A would have.
         p.expect_exact("Stock de A1 ajustado en -3 (venta): antes 10, ahora 7.")
         p.sendline("0")
