@@ -58,6 +58,8 @@ void formato_movimiento(FILE *f, const movimiento *m);
  * shown as "desconocido" (null in JSON), any other as the last known. */
 void formato_estado(FILE *f, const estado_servidor *e, const struct conexion *c);
 
+/* The sentences below are implemented in formato_fallo.c. */
+
 /* What the client found out about a failure by asking the server more
  * (acciones.c), so that the sentence names the one cause that applies. */
 enum causa {
