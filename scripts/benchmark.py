@@ -344,7 +344,11 @@ def resumen(a, res):
                 if None in fs:
                     continue
                 k = (tienda, esc, c)
-                m[k] = {"ops_s": mediana([f["ops_s"] for f in fs]),
+                tasas = [f["ops_s"] for f in fs]
+                m[k] = {"ops_s": mediana(tasas),
+                        # How far apart the rounds were: (max - min) / median.
+                        "disp": (max(tasas) - min(tasas)) / mediana(tasas)
+                                if len(tasas) > 1 and mediana(tasas) else None,
                         "x_null": mediana([f["x_null"] for f in fs]),
                         "p99_ms": mediana([f["lat_ms"]["p99"] for f in fs])}
                 if tienda == "grande":
@@ -385,7 +389,8 @@ def imprimir(a, res, m):
         "; en tmpfs las escrituras durables no llegan a un disco" if res["fs"] == "tmpfs"
         else ""))
     grande = a.millon
-    cab = "%-26s %4s %10s %6s %8s" % ("escenario", "cli", "ops/s", "xNULL", "p99 ms")
+    cab = "%-26s %4s %10s %5s %6s %8s" % ("escenario", "cli", "ops/s", "±%", "xNULL",
+                                          "p99 ms")
     if grande:
         cab += " | %10s %6s %6s %8s" % ("ops/s", "xNULL", "x%d" % a.productos, "p99 ms")
     print("\n%d productos%s" % (a.productos, " | %d productos" % a.productos_grande
@@ -396,8 +401,9 @@ def imprimir(a, res, m):
             f = m.get(("mil", esc, c))
             if f is None:
                 continue
-            linea = "%-26s %4d %10s %6s %8s" % (NOMBRES[esc], c, num(f["ops_s"]),
-                                                num(f["x_null"], "%.2f"),
+            linea = "%-26s %4d %10s %5s %6s %8s" % (NOMBRES[esc], c, num(f["ops_s"]),
+                                                    num(f["disp"] and f["disp"] * 100),
+                                                    num(f["x_null"], "%.2f"),
                                                 num(f["p99_ms"], "%.3f"))
             g = m.get(("grande", esc, c))
             if grande and g:
@@ -406,8 +412,8 @@ def imprimir(a, res, m):
                                                   num(g["p99_ms"], "%.3f"))
             print(linea)
     if "bloqueo" in m:
-        print("%-26s %4d %10s %6s %8s" % ("OBTENER, BEGIN EXCLUSIVE", a.bloqueo_c,
-                                         num(m["bloqueo"]["ops_s"]), "",
+        print("%-26s %4d %10s %5s %6s %8s" % ("OBTENER, BEGIN EXCLUSIVE", a.bloqueo_c,
+                                              num(m["bloqueo"]["ops_s"]), "", "",
                                          num(m["bloqueo"]["p99_ms"], "%.3f")))
     tls = sorted(k for k in m if k[0] == "tls")
     if tls:
@@ -436,6 +442,8 @@ def imprimir(a, res, m):
     if grande:
         print("\nConstruir el almacén de %d productos: %.1f s" % (
             a.productos_grande, res["construir_s_grande"]))
+    if a.rondas > 1:
+        print("(±%: cuánto se separan las rondas: (máxima - mínima) / mediana)")
     objetivos(a, m)
 
 
