@@ -382,8 +382,10 @@ def imprimir(a, res, m):
     print("\n== Benchmark de inventario: %s, %.1f s por medida ==" % (
         "una ronda" if a.rondas == 1 else "mediana de %d rondas intercaladas" % a.rondas,
         a.segundos))
-    print("máquina: %d CPU (%s); carga media %.2f al empezar" % (
-        maq["nproc"], maq["cpu"], maq["carga"]))
+    print("máquina: %d CPU (%s); carga media %.2f al empezar, %.2f al terminar%s" % (
+        maq["nproc"], maq["cpu"], maq["carga"], res["carga_fin"],
+        " (más que CPU: otros procesos compiten con la medida)"
+        if max(maq["carga"], res["carga_fin"]) > maq["nproc"] else ""))
     print("almacenes en %s (sistema de archivos %s)%s" % (
         os.path.dirname(res["dir"]), res["fs"],
         "; en tmpfs las escrituras durables no llegan a un disco" if res["fs"] == "tmpfs"
@@ -568,6 +570,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix="inventario-benchmark-", dir=a.dir)
     try:
         res = ejecutar(a, tmp)
+        res["carga_fin"] = os.getloadavg()[0]
         m = resumen(a, res)
         imprimir(a, res, m)
         print("\n(%.0f s en total)" % (time.monotonic() - t0))
