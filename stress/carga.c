@@ -341,6 +341,26 @@ resultado_json(const struct estad *e)
                      "operaciones", informe_estad_json(e));
 }
 
+/* Does op work on products that must exist (the ones the preload makes)?
+ * null, listar and estado do not, and agregar makes its own. */
+static bool
+necesita_productos(enum op o)
+{
+    return o == OP_OBTENER || o == OP_ACTUALIZAR || o == OP_ELIMINAR ||
+           o == OP_AJUSTAR || o == OP_MOVIMIENTOS || o == OP_PAGINA;
+}
+
+static bool
+precarga_util(const struct config *c)
+{
+    if (c->pesados > 0 && necesita_productos(c->op_pesada))
+        return true;
+    for (unsigned o = 0; o < OP_N; o++)
+        if (c->mezcla.peso[o] > 0 && necesita_productos((enum op)o))
+            return true;
+    return false;
+}
+
 int
 carga_modo(const struct config *c, struct informe *inf)
 {
@@ -356,7 +376,8 @@ carga_modo(const struct config *c, struct informe *inf)
 
     if (r == NULL)
         return rc;
-    if (c->precargar &&
+    /* A mix of NULL calls (say) needs no products: none are written. */
+    if (c->precargar && precarga_util(c) &&
         (rc = carga_precargar(p.d, p.prefijo, p.productos, c->clientes, inf)) != SALIDA_OK)
         goto out;
     rc = carga_ejecutar(&p, r);

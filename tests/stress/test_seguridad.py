@@ -114,6 +114,15 @@ class Seguridad(unittest.TestCase):
         # It did run there: the log has the movements of what it did.
         self.assertGreater(movimientos(self.srv.db), movs)
 
+    def test_a_mix_that_writes_nothing_writes_nothing(self):
+        # NULL calls need no products: none are preloaded, so not even the
+        # movement log grows.
+        antes = volcado(self.srv.db)
+        r = self.run_tool("--contra-servicio-real", "-c", 2, "-n", 200, "--mix",
+                          "null=1,listar=1,estado=1")
+        self.assertEqual(r.returncode, st.OK, r)
+        self.assertEqual(volcado(self.srv.db), antes)
+
     def test_conservar_keeps_the_run_prefix(self):
         r = self.run_tool("--contra-servicio-real", "--conservar", "--json",
                           "--ops", 50, "--products", 20, "--mix", "obtener=1")
