@@ -223,92 +223,27 @@ store_ajustar(struct store *s, const char *id, int32_t delta,
     return rc;
 }
 
+/* Reads never take the store's lock: each backend reads on connections of
+ * its own (store_backend.h), so no read waits for a write or its sync. */
 enum store_rc
 store_obtener(struct store *s, const char *id, struct store_producto *out)
 {
-    enum store_rc rc;
-
-    if (s->ops->concurrent_reads)
-        return s->ops->read_get(s->b, id, out);
-    pthread_mutex_lock(&s->lock);
-    rc = s->ops->read_get(s->b, id, out);
-    pthread_mutex_unlock(&s->lock);
-    return rc;
+    return s->ops->read_get(s->b, id, out);
 }
-
-/* Rows the whole-inventory listing reads per turn of the global lock, where
- * reads take it. */
-#define LIST_CHUNK 256
 
 /* Whole-inventory listings built at once.  Each holds every row in memory
  * until its reply is sent, so eight at once over a large inventory would
  * take eight times that; the rest wait for a slot. */
 #define FULL_LISTS_MAX 1
 
-/* Appends part's rows to out. */
-static bool
-append_rows(struct store_lista *out, const struct store_lista *part)
-{
-    struct store_producto *p;
-
-    if (part->n == 0)
-        return true;
-    p = realloc(out->items, (out->n + part->n) * sizeof *p);
-    if (p == NULL)
-        return false;
-    memcpy(p + out->n, part->items, part->n * sizeof *p);
-    out->items = p;
-    out->n += part->n;
-    return true;
-}
-
-/* One page of at most max rows (0: all of them in one go). */
+/* One page of at most max rows (0: all of them, one snapshot). */
 static enum store_rc
 list_page(struct store *s, const char *after, size_t max, struct store_lista *out)
 {
     enum store_rc rc;
 
     memset(out, 0, sizeof *out);
-    if (s->ops->concurrent_reads) {
-        rc = s->ops->list(s->b, after, max, out);
-    } else {
-        pthread_mutex_lock(&s->lock);
-        rc = s->ops->list(s->b, after, max, out);
-        pthread_mutex_unlock(&s->lock);
-    }
-    if (rc != STORE_OK)
-        store_lista_free(out);
-    return rc;
-}
-
-/* Where reads take the lock, the whole inventory is read in pages of
- * LIST_CHUNK rows, taking the lock for each, so that a listing of a large
- * inventory never holds every other call up for longer than one page: each
- * row is as it was at some moment of the listing, in id order. */
-static enum store_rc
-list_in_chunks(struct store *s, const char *after, struct store_lista *out)
-{
-    char from[VALIDAR_ID_MAX + 1];
-    enum store_rc rc = STORE_OK;
-
-    memset(out, 0, sizeof *out);
-    snprintf(from, sizeof from, "%s", after);
-    for (;;) {
-        struct store_lista part;
-        bool more;
-
-        if ((rc = list_page(s, from, LIST_CHUNK, &part)) != STORE_OK)
-            break;
-        more = part.hay_mas;
-        if (part.n > 0)
-            snprintf(from, sizeof from, "%s", part.items[part.n - 1].id);
-        if (!append_rows(out, &part))
-            rc = STORE_ERROR;
-        store_lista_free(&part);
-        if (rc != STORE_OK || !more)
-            break;
-    }
-    if (rc != STORE_OK)
+    if ((rc = s->ops->list(s->b, after, max, out)) != STORE_OK)
         store_lista_free(out);
     return rc;
 }
@@ -337,11 +272,7 @@ store_listar(struct store *s, const char *after, size_t max,
     if (max != 0)
         return list_page(s, after, max, out);
     full_list_slot(s);
-    if (s->ops->concurrent_reads)
-        rc = list_page(s, after, 0, out);       /* one snapshot */
-    else
-        rc = list_in_chunks(s, after, out);
-    if (rc != STORE_OK) {
+    if ((rc = list_page(s, after, 0, out)) != STORE_OK) {
         sem_post(&s->full_lists);
         return rc;
     }
@@ -372,13 +303,7 @@ store_movimientos(struct store *s, uint64_t after_seq, const char *id,
     enum store_rc rc;
 
     memset(out, 0, sizeof *out);
-    if (s->ops->concurrent_reads) {
-        rc = s->ops->movements(s->b, after_seq, id, max, out);
-    } else {
-        pthread_mutex_lock(&s->lock);
-        rc = s->ops->movements(s->b, after_seq, id, max, out);
-        pthread_mutex_unlock(&s->lock);
-    }
+    rc = s->ops->movements(s->b, after_seq, id, max, out);
     if (rc != STORE_OK)
         store_movs_free(out);
     return rc;
@@ -409,15 +334,8 @@ store_healthy(struct store *s)
 enum store_rc
 store_contar(struct store *s, uint64_t *productos, uint64_t *ultimo_seq)
 {
-    enum store_rc rc;
+    enum store_rc rc = s->ops->count(s->b, productos, ultimo_seq);
 
-    if (s->ops->concurrent_reads) {
-        rc = s->ops->count(s->b, productos, ultimo_seq);
-    } else {
-        pthread_mutex_lock(&s->lock);
-        rc = s->ops->count(s->b, productos, ultimo_seq);
-        pthread_mutex_unlock(&s->lock);
-    }
     if (rc == STORE_OK) {
         atomic_store(&s->known_productos, *productos);
         atomic_store(&s->known_seq, *ultimo_seq);

@@ -6,10 +6,10 @@
  * any time.  The store's mutex (the mission's one global lock, documented in
  * store_priv.h) serialises every change: a write holds it only while its
  * batch is applied and committed, by whichever thread leads that batch (the
- * others wait for the commit without it).  On SQLite reads never take it:
- * they run on read connections of their own, on the last committed state,
- * so no read waits for a write or its sync; on PostgreSQL a read takes it
- * for its query (a whole listing, for each page of it).  Callers must hold
+ * others wait for the commit without it).  Reads never take it: they run on
+ * read connections of their own, on the last committed state, so no read
+ * waits for a write, its sync or a lock another process holds on the
+ * database.  Callers must hold
  * no lock of their own and must not call in while doing network I/O they
  * could be blocked on.
  *
@@ -160,9 +160,7 @@ enum store_rc store_obtener(struct store *s, const char *id,
                             struct store_producto *out);
 
 /* Products with id > after (bytewise), ordered by id, at most max of them.
- * max 0 is the whole inventory: on SQLite one snapshot; on PostgreSQL read
- * in pages, each under the lock, so each row is as it was at some moment
- * of the listing.  A whole listing holds every row in memory until it is
+ * max 0 is the whole inventory, read in one snapshot.  A whole listing holds every row in memory until it is
  * freed, so only one is built at a time: others wait for it to be freed
  * (the wait hooks run around that wait).  On STORE_OK the caller frees out
  * with store_lista_free, as soon as its reply is sent. */

@@ -2,11 +2,11 @@
  * between store.c (locking, group commit, the rules of each write) and one
  * engine (store_sqlite.c; store_pg.c for several servers on PostgreSQL).
  *
- * Only the store calls these.  Writes and everything marked "lock held"
- * run with the store's lock held, so the write side sees one thread at a
- * time.  Reads run with it too, unless the backend says concurrent_reads:
- * then any number of threads call them at once, without the lock, and
- * each must see only committed data.  Writes happen
+ * Only the store calls these.  The write side (begin to rollback, get to
+ * key_prune, check) runs with the store's lock held, so it sees one thread
+ * at a time.  Reads (read_get to count) and healthy run without it, from
+ * any number of threads at once, on connections of the backend's own: each
+ * must see only committed data and never wait for a write.  Writes happen
  * between begin and commit/rollback.  A write that is refused for its own
  * reason (insert: the id is taken) must leave the transaction usable and
  * unchanged; any failure of the database may leave it in any state, and
@@ -35,7 +35,6 @@ struct backend_clave {
 
 struct backend_ops {
     const char *name;
-    bool concurrent_reads;      /* reads need no lock: see above */
     void (*close)(struct backend *b);
 
     /* A write transaction.  begin serialises writers (across every server
@@ -71,7 +70,7 @@ struct backend_ops {
                     const struct backend_clave *k, int64_t cuando_ms);
     bool (*key_prune)(struct backend *b, int64_t before_ms);
 
-    /* Reads (store.h says what they return); see concurrent_reads. */
+    /* Reads (store.h says what they return): no lock, any thread. */
     enum store_rc (*read_get)(struct backend *b, const char *id,
                               struct store_producto *p);
     enum store_rc (*list)(struct backend *b, const char *after, size_t max,

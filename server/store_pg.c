@@ -1,206 +1,13 @@
 /* store_pg.c - the store's PostgreSQL backend: several servers, one inventory. */
 #include "store_pg.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "log.h"
-
-/* A lost database is tried again at most this often, so that while it is
- * down calls fail at once instead of each waiting for a connect. */
-#define RECONNECT_PAUSE_MS 1000
-
-struct backend {
-    PGconn     *conn;
-    char       *shown;          /* the target without its password, for logs */
-    const char *sync_sql;
-    bool        ready;          /* connected, session set, statements prepared */
-    bool        down;           /* the outage was logged */
-    bool        in_tx;          /* between begin and commit/rollback */
-    int64_t     retry_at_ms;    /* no reconnect before this (monotonic) */
-    int64_t     xid;            /* of the open write transaction */
-    int64_t     doubtful_xid;   /* a COMMIT whose answer was lost; 0: none */
-};
-
-static int64_t
-mono_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* NOTICEs go to the debug log rather than libpq's default, stderr. */
-static void
-notice(void *arg, const char *msg)
-{
-    char line[512];
-
-    (void)arg;
-    pg_one_line(line, sizeof line, msg);
-    log_debug("almacén: PostgreSQL: %s", line);
-}
-
-/* -- the connection --------------------------------------------------------- */
-
-/* What every new session needs: settings, then the statements.  'shape' is
- * set when the failure was a statement that does not fit the tables. */
-static bool
-setup_session(struct backend *b, char *why, size_t len, bool *shape)
-{
-    *shape = false;
-    if (!pg_exec_simple(b->conn, SESSION_SQL, why, len) ||
-        !pg_exec_simple(b->conn, b->sync_sql, why, len))
-        return false;
-    for (int i = 0; i < ST_N; i++) {
-        if (!pg_prepare_one(b->conn, i, why, len)) {
-            *shape = PQstatus(b->conn) == CONNECTION_OK;
-            return false;
-        }
-    }
-    return true;
-}
-
-static void
-log_down(struct backend *b, const char *why)
-{
-    if (b->down) {
-        log_debug("almacén: PostgreSQL sigue sin responder en %s: %s",
-                  b->shown, why);
-        return;
-    }
-    b->down = true;
-    log_warnx("almacén: se perdió la conexión con PostgreSQL en %s: %s; las "
-              "llamadas responderán ERROR_INTERNO hasta que vuelva", b->shown,
-              why);
-}
-
-/* After a COMMIT whose answer was lost: once the database answers again,
- * says whether it happened, for whoever reads the log. */
-static void
-report_doubtful(struct backend *b)
-{
-    struct params p = { 0 };
-    char st[32] = "?";
-    PGresult *r;
-
-    if (b->doubtful_xid == 0)
-        return;
-    pg_p_i64(&p, b->doubtful_xid);
-    r = PQexecPrepared(b->conn, pg_stmts[ST_XID_STATUS].name, p.n, p.val, p.len,
-                       p.fmt, 1);
-    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 &&
-        !PQgetisnull(r, 0, 0))
-        pg_r_text(r, 0, 0, st, sizeof st);
-    PQclear(r);
-    if (strcmp(st, "committed") == 0)
-        log_warnx("almacén: la transacción %lld, cuya confirmación se perdió "
-                  "con la conexión, sí se aplicó, aunque sus llamadas "
-                  "respondieron ERROR_INTERNO", (long long)b->doubtful_xid);
-    else if (strcmp(st, "aborted") == 0)
-        log_info("almacén: la transacción %lld, cuya confirmación se perdió "
-                 "con la conexión, no se aplicó", (long long)b->doubtful_xid);
-    else
-        log_warnx("almacén: no se sabe si la transacción %lld, cuya "
-                  "confirmación se perdió con la conexión, se aplicó (estado: "
-                  "%s)", (long long)b->doubtful_xid, st);
-    b->doubtful_xid = 0;
-}
-
-/*
- * Ready for a statement, reconnecting if the connection was lost, at most
- * once every RECONNECT_PAUSE_MS ('now' skips the pause: the loss was only
- * just noticed).  A write transaction never spans a reconnection: the
- * batch that lost its connection has failed already.
- */
-static bool
-connected(struct backend *b, bool now)
-{
-    char why[512];
-    bool shape;
-
-    if (b->ready && PQstatus(b->conn) == CONNECTION_OK)
-        return true;
-    b->ready = false;
-    if (b->in_tx)
-        return false;
-    if (!now && mono_ms() < b->retry_at_ms)
-        return false;
-    PQreset(b->conn);
-    if (PQstatus(b->conn) != CONNECTION_OK) {
-        pg_one_line(why, sizeof why, PQerrorMessage(b->conn));
-        log_down(b, why);
-        b->retry_at_ms = mono_ms() + RECONNECT_PAUSE_MS;
-        return false;
-    }
-    if (!setup_session(b, why, sizeof why, &shape)) {
-        if (shape)
-            log_warnx("almacén: las tablas de %s ya no tienen la forma "
-                      "esperada: %s", b->shown, why);
-        else
-            log_down(b, why);
-        b->retry_at_ms = mono_ms() + RECONNECT_PAUSE_MS;
-        return false;
-    }
-    b->ready = true;
-    if (b->down)
-        log_info("almacén: conexión con PostgreSQL restablecida en %s", b->shown);
-    b->down = false;
-    report_doubtful(b);
-    return true;
-}
-
-/*
- * Runs prepared statement id; the result, or NULL after logging why.  A
- * statement outside a write transaction that failed because the connection
- * was lost (the database restarted since the last call, say) did nothing:
- * it is run once more on a new connection.
- */
-static PGresult *
-run(struct backend *b, enum stmt_id id, const struct params *p, const char *what)
-{
-    char why[512];
-    PGresult *r;
-    ExecStatusType st;
-
-    for (int attempt = 0; attempt < 2; attempt++) {
-        if (!connected(b, attempt > 0))
-            return NULL;
-        r = PQexecPrepared(b->conn, pg_stmts[id].name, p ? p->n : 0,
-                           p ? p->val : NULL, p ? p->len : NULL,
-                           p ? p->fmt : NULL, 1);
-        st = PQresultStatus(r);
-        if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
-            return r;
-        PQclear(r);
-        pg_one_line(why, sizeof why, PQerrorMessage(b->conn));
-        if (PQstatus(b->conn) == CONNECTION_OK) {
-            log_warnx("almacén: %s: %s", what, why);
-            return NULL;
-        }
-        b->ready = false;
-        log_down(b, why);
-        if (b->in_tx || attempt > 0) {
-            b->retry_at_ms = mono_ms() + RECONNECT_PAUSE_MS;
-            return NULL;
-        }
-    }
-    return NULL;
-}
-
-/* A statement that returns no rows. */
-static bool
-run_cmd(struct backend *b, enum stmt_id id, const struct params *p,
-        const char *what)
-{
-    PGresult *r = run(b, id, p, what);
-
-    PQclear(r);
-    return r != NULL;
-}
 
 /* -- the backend operations ------------------------------------------------- */
 
@@ -212,13 +19,13 @@ pg_begin(struct backend *b, uint64_t *ultimo_seq)
     bool ok;
 
     b->in_tx = false;
-    if (!run_cmd(b, ST_BEGIN, NULL, "empezar transacción"))
+    if (!pg_run_cmd(b, ST_BEGIN, NULL, "empezar transacción"))
         return false;
     b->in_tx = true;
-    if (!run_cmd(b, ST_LOCK, NULL, "esperar el turno de escritura"))
+    if (!pg_run_cmd(b, ST_LOCK, NULL, "esperar el turno de escritura"))
         return false;
     /* Only now: other servers may have written since our last batch. */
-    if ((r = run(b, ST_HEAD, NULL, "leer el último movimiento")) == NULL)
+    if ((r = pg_run(b, ST_HEAD, NULL, "leer el último movimiento")) == NULL)
         return false;
     ok = PQntuples(r) == 1 && pg_r_i64(r, 0, 0, &seq) && seq >= 0 &&
          pg_r_i64(r, 0, 1, &b->xid);
@@ -240,7 +47,7 @@ pg_commit(struct backend *b, uint64_t ultimo_seq)
         log_warnx("almacén: confirmar: la transacción no está en curso");
         return false;
     }
-    r = run(b, ST_COMMIT, NULL, "confirmar");
+    r = pg_run(b, ST_COMMIT, NULL, "confirmar");
     /* COMMIT of a failed transaction answers ROLLBACK, and no error. */
     ok = r != NULL && strcmp(PQcmdStatus(r), "COMMIT") == 0;
     if (r == NULL && PQstatus(b->conn) != CONNECTION_OK) {
@@ -266,13 +73,13 @@ pg_rollback(struct backend *b)
      * finds the connection gone it is not sent again on a new one, where
      * there would be nothing to roll back. */
     b->in_tx = true;
-    (void)run_cmd(b, ST_ROLLBACK, NULL, "deshacer");
+    (void)pg_run_cmd(b, ST_ROLLBACK, NULL, "deshacer");
     b->in_tx = false;
 }
 
 /* PostgreSQL commits atomically: a COMMIT that failed left nothing that
  * could come back later.  (One whose answer was lost may have happened;
- * connected() finds out and logs it.) */
+ * pg_connected() finds out and logs it.) */
 static bool
 pg_forget_failed(struct backend *b)
 {
@@ -288,7 +95,7 @@ pg_get(struct backend *b, const char *id, struct store_producto *p)
     PGresult *r;
 
     pg_p_text(&a, id);
-    if ((r = run(b, ST_GET, &a, "leer producto")) == NULL)
+    if ((r = pg_run(b, ST_GET, &a, "leer producto")) == NULL)
         return STORE_ERROR;
     if (PQntuples(r) == 0)
         rc = STORE_NOT_FOUND;
@@ -310,7 +117,7 @@ pg_insert(struct backend *b, const char *id, const char *nombre, int32_t stock)
     pg_p_i32(&a, stock);
     /* ON CONFLICT DO NOTHING: a taken id inserts no row, and leaves the
      * transaction usable, unlike a unique violation. */
-    if ((r = run(b, ST_INSERT, &a, "insertar producto")) == NULL)
+    if ((r = pg_run(b, ST_INSERT, &a, "insertar producto")) == NULL)
         return STORE_ERROR;
     rc = strcmp(PQcmdTuples(r), "1") == 0 ? STORE_OK : STORE_EXISTS;
     PQclear(r);
@@ -324,7 +131,7 @@ pg_set_stock(struct backend *b, const char *id, int32_t stock)
 
     pg_p_text(&a, id);
     pg_p_i32(&a, stock);
-    return run_cmd(b, ST_SETSTOCK, &a, "actualizar stock");
+    return pg_run_cmd(b, ST_SETSTOCK, &a, "actualizar stock");
 }
 
 static bool
@@ -333,7 +140,7 @@ pg_remove(struct backend *b, const char *id)
     struct params a = { 0 };
 
     pg_p_text(&a, id);
-    return run_cmd(b, ST_DELETE, &a, "eliminar producto");
+    return pg_run_cmd(b, ST_DELETE, &a, "eliminar producto");
 }
 
 static bool
@@ -351,7 +158,7 @@ pg_log_movement(struct backend *b, const struct store_movimiento *m)
     pg_p_i32(&a, m->stock_despues);
     pg_p_text(&a, m->motivo);
     pg_p_text(&a, m->origen);
-    return run_cmd(b, ST_MOV_ADD, &a, "anotar movimiento");
+    return pg_run_cmd(b, ST_MOV_ADD, &a, "anotar movimiento");
 }
 
 static enum store_rc
@@ -362,7 +169,7 @@ pg_key_get(struct backend *b, const char *clave, struct backend_clave *k)
     PGresult *r;
 
     pg_p_text(&a, clave);
-    if ((r = run(b, ST_KEY_GET, &a, "leer clave")) == NULL)
+    if ((r = pg_run(b, ST_KEY_GET, &a, "leer clave")) == NULL)
         return STORE_ERROR;
     if (PQntuples(r) == 0) {
         rc = STORE_NOT_FOUND;
@@ -388,7 +195,7 @@ pg_key_put(struct backend *b, const char *clave, const struct backend_clave *k,
     pg_p_text(&a, k->after.nombre);
     pg_p_i32(&a, k->after.stock);
     pg_p_i64(&a, cuando_ms);
-    return run_cmd(b, ST_KEY_ADD, &a, "guardar clave");
+    return pg_run_cmd(b, ST_KEY_ADD, &a, "guardar clave");
 }
 
 static bool
@@ -397,7 +204,7 @@ pg_key_prune(struct backend *b, int64_t before_ms)
     struct params a = { 0 };
 
     pg_p_i64(&a, before_ms);
-    return run_cmd(b, ST_KEY_PRUNE, &a, "podar claves");
+    return pg_run_cmd(b, ST_KEY_PRUNE, &a, "podar claves");
 }
 
 static enum store_rc
@@ -415,7 +222,7 @@ pg_list(struct backend *b, const char *after, size_t max, struct store_lista *ou
         pg_p_null(&a);
     else
         pg_p_i64(&a, (int64_t)max + 1);
-    if ((r = run(b, ST_LIST, &a, "listar productos")) == NULL)
+    if ((r = pg_run(b, ST_LIST, &a, "listar productos")) == NULL)
         return STORE_ERROR;
     rows = (size_t)PQntuples(r);
     for (size_t i = 0; i < rows; i++) {
@@ -449,7 +256,7 @@ pg_movements(struct backend *b, uint64_t after_seq, const char *id, size_t max,
     pg_p_i64(&a, max > INT64_MAX ? INT64_MAX : (int64_t)max);
     if (id[0] != '\0')
         pg_p_text(&a, id);
-    r = run(b, id[0] != '\0' ? ST_MOV_ID : ST_MOV_ALL, &a, "leer movimientos");
+    r = pg_run(b, id[0] != '\0' ? ST_MOV_ID : ST_MOV_ALL, &a, "leer movimientos");
     if (r == NULL)
         return STORE_ERROR;
     /* Always one row at least: the newest seq, and a movement or NULLs. */
@@ -478,7 +285,7 @@ pg_count(struct backend *b, uint64_t *productos, uint64_t *ultimo_seq)
     PGresult *r;
     bool ok;
 
-    if ((r = run(b, ST_COUNT, NULL, "contar")) == NULL)
+    if ((r = pg_run(b, ST_COUNT, NULL, "contar")) == NULL)
         return STORE_ERROR;
     ok = PQntuples(r) == 1 && pg_r_i64(r, 0, 0, &n) && pg_r_i64(r, 0, 1, &seq) &&
          n >= 0 && seq >= 0;
@@ -495,9 +302,60 @@ pg_close(struct backend *b)
 {
     if (b == NULL)
         return;
+    if (b->reader != NULL) {
+        pg_close(b->reader);
+        pthread_mutex_destroy(&b->rmu);
+    }
     PQfinish(b->conn);
     free(b->shown);
     free(b);
+}
+
+/* Reads, on the read connection: any thread, without the store's lock. */
+static enum store_rc
+pg_read_get(struct backend *b, const char *id, struct store_producto *p)
+{
+    enum store_rc rc;
+
+    pthread_mutex_lock(&b->rmu);
+    rc = pg_get(b->reader, id, p);
+    pthread_mutex_unlock(&b->rmu);
+    return rc;
+}
+
+static enum store_rc
+pg_read_list(struct backend *b, const char *after, size_t max,
+             struct store_lista *out)
+{
+    enum store_rc rc;
+
+    pthread_mutex_lock(&b->rmu);
+    rc = pg_list(b->reader, after, max, out);
+    pthread_mutex_unlock(&b->rmu);
+    return rc;
+}
+
+static enum store_rc
+pg_read_movements(struct backend *b, uint64_t after_seq, const char *id,
+                  size_t max, struct store_movs *out)
+{
+    enum store_rc rc;
+
+    pthread_mutex_lock(&b->rmu);
+    rc = pg_movements(b->reader, after_seq, id, max, out);
+    pthread_mutex_unlock(&b->rmu);
+    return rc;
+}
+
+static enum store_rc
+pg_read_count(struct backend *b, uint64_t *productos, uint64_t *ultimo_seq)
+{
+    enum store_rc rc;
+
+    pthread_mutex_lock(&b->rmu);
+    rc = pg_count(b->reader, productos, ultimo_seq);
+    pthread_mutex_unlock(&b->rmu);
+    return rc;
 }
 
 /* An outage shows in the calls themselves (count fails for ESTADO). */
@@ -510,7 +368,6 @@ pg_healthy(struct backend *b)
 
 static const struct backend_ops pg_ops = {
     .name = "postgresql",
-    .concurrent_reads = false,      /* one connection, under the store's lock */
     .close = pg_close,
     .begin = pg_begin,
     .commit = pg_commit,
@@ -526,10 +383,10 @@ static const struct backend_ops pg_ops = {
     .key_get = pg_key_get,
     .key_put = pg_key_put,
     .key_prune = pg_key_prune,
-    .read_get = pg_get,
-    .list = pg_list,
-    .movements = pg_movements,
-    .count = pg_count,
+    .read_get = pg_read_get,
+    .list = pg_read_list,
+    .movements = pg_read_movements,
+    .count = pg_read_count,
 };
 
 /* -- opening ---------------------------------------------------------------- */
@@ -572,7 +429,7 @@ prepare_database(struct backend *b, char *err, size_t errlen)
                  "del contrato)", b->shown, coll);
         goto fail;
     }
-    if (!setup_session(b, why, sizeof why, &shape)) {
+    if (!pg_setup_session(b, why, sizeof why, &shape)) {
         if (shape)
             snprintf(err, errlen, "%s tiene tablas de otra forma (%s)", b->shown, why);
         else
@@ -591,9 +448,11 @@ fail:
     return false;
 }
 
-struct backend *
-pg_backend_open(const char *uri, const struct store_opciones *o,
-                const struct backend_ops **ops, char *err, size_t errlen)
+/* One connection to the database, its tables checked and its statements
+ * prepared; 'what' names it in logs. */
+static struct backend *
+open_one(const char *uri, const struct store_opciones *o, const char *what,
+         char *err, size_t errlen)
 {
     /* Ours first, so that the URI may change them; client_encoding last,
      * so that it may not: ids and names travel as UTF-8. */
@@ -606,12 +465,16 @@ pg_backend_open(const char *uri, const struct store_opciones *o,
                            uri, "UTF8", NULL };
     struct backend *b = NULL;
     PQconninfoOption *opts;
-    char *perr = NULL, why[512];
+    char *perr = NULL, why[512], *shown = NULL;
 
-    if ((b = calloc(1, sizeof *b)) == NULL || (b->shown = pg_target_shown(uri)) == NULL) {
+    if ((b = calloc(1, sizeof *b)) == NULL || (shown = pg_target_shown(uri)) == NULL ||
+        (b->shown = malloc(strlen(shown) + strlen(what) + 1)) == NULL) {
         snprintf(err, errlen, "sin memoria");
+        free(shown);
         goto fail;
     }
+    sprintf(b->shown, "%s%s", shown, what);
+    free(shown);
     b->sync_sql = o->sync == STORE_SYNC_FULL ? SYNC_FULL_SQL : SYNC_NORMAL_SQL;
     if ((opts = PQconninfoParse(uri, &perr)) == NULL) {
         pg_one_line(why, sizeof why, perr ? perr : "sin memoria");
@@ -625,7 +488,7 @@ pg_backend_open(const char *uri, const struct store_opciones *o,
         snprintf(err, errlen, "sin memoria");
         goto fail;
     }
-    PQsetNoticeProcessor(b->conn, notice, NULL);
+    PQsetNoticeProcessor(b->conn, pg_notice, NULL);
     if (PQstatus(b->conn) != CONNECTION_OK) {
         pg_one_line(why, sizeof why, PQerrorMessage(b->conn));
         snprintf(err, errlen, "no se puede conectar con PostgreSQL en %s: %s",
@@ -635,9 +498,25 @@ pg_backend_open(const char *uri, const struct store_opciones *o,
     if (!prepare_database(b, err, errlen))
         goto fail;
     b->ready = true;
-    *ops = &pg_ops;
     return b;
 fail:
     pg_close(b);
     return NULL;
+}
+
+struct backend *
+pg_backend_open(const char *uri, const struct store_opciones *o,
+                const struct backend_ops **ops, char *err, size_t errlen)
+{
+    struct backend *b = open_one(uri, o, "", err, errlen);
+
+    if (b == NULL)
+        return NULL;
+    if ((b->reader = open_one(uri, o, " (lecturas)", err, errlen)) == NULL) {
+        pg_close(b);
+        return NULL;
+    }
+    pthread_mutex_init(&b->rmu, NULL);
+    *ops = &pg_ops;
+    return b;
 }

@@ -6,6 +6,7 @@
 #define INVENTARIO_STORE_PG_H
 
 #include <libpq-fe.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -189,5 +190,50 @@ bool pg_prepare_one(PGconn *conn, int i, char *why, size_t len);
  * column, ultimo_seq); false if a value is out of its range. */
 bool pg_row_producto(const PGresult *r, int row, struct store_producto *p);
 bool pg_row_movimiento(const PGresult *r, int row, struct store_movimiento *m);
+
+/* ---- store_pg_conn.c ---- */
+
+/* One connection and its state.  A backend's connections are used under
+ * the store's lock (the write connection) or under rmu (the read one). */
+struct backend {
+    PGconn     *conn;
+    char       *shown;          /* the target without its password, for logs */
+    const char *sync_sql;
+    bool        ready;          /* connected, session set, statements prepared */
+    bool        down;           /* the outage was logged */
+    bool        in_tx;          /* between begin and commit/rollback */
+    int64_t     retry_at_ms;    /* no reconnect before this (monotonic) */
+    int64_t     xid;            /* of the open write transaction */
+    int64_t     doubtful_xid;   /* a COMMIT whose answer was lost; 0: none */
+
+    /* The write side's backend only: reads go to a connection of their
+     * own, so that no read waits behind a write's lock or commit.  rmu
+     * serialises the reads on it; it is never held with the store's lock
+     * taken after it. */
+    struct backend *reader;
+    pthread_mutex_t rmu;
+};
+
+/* Monotonic milliseconds. */
+int64_t pg_mono_ms(void);
+
+/* libpq's NOTICE processor: to the debug log. */
+void pg_notice(void *arg, const char *msg);
+
+/* What every new session needs: settings, then the statements.  'shape'
+ * is set when the failure was a statement that does not fit the tables. */
+bool pg_setup_session(struct backend *b, char *why, size_t len, bool *shape);
+
+/* Ready for a statement, reconnecting if the connection was lost, at most
+ * once a second ('now' skips the pause). */
+bool pg_connected(struct backend *b, bool now);
+
+/* Runs prepared statement id: the result, or NULL after logging why (a
+ * statement outside a write transaction is retried once on a new
+ * connection); pg_run_cmd for one that returns no rows. */
+PGresult *pg_run(struct backend *b, enum stmt_id id, const struct params *p,
+                 const char *what);
+bool pg_run_cmd(struct backend *b, enum stmt_id id, const struct params *p,
+                const char *what);
 
 #endif

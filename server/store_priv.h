@@ -22,9 +22,8 @@ struct write_req;
  *          inventory and owns the backend's write side: a read-then-write
  *          (ajustar, a key check) is one atomic step.  Writes are applied
  *          and committed by whoever leads the batch, holding it
- *          (store_commit.c).  Reads take it only where the backend cannot
- *          read concurrently (PostgreSQL); on SQLite they run on read
- *          connections of their own and never wait for a write.  No
+ *          (store_commit.c).  Reads never take it: they run on the
+ *          backend's read connections and never wait for a write.  No
  *          network I/O to clients ever happens under it.
  *   qlock  Guards the batch collecting writes, its number and the leader
  *          flags.  Held for a few instructions; may be taken while 'lock'

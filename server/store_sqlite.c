@@ -366,7 +366,6 @@ sq_close(struct backend *b)
 
 static const struct backend_ops sqlite_ops = {
     .name = "sqlite",
-    .concurrent_reads = true,
     .close = sq_close,
     .begin = sq_begin,
     .commit = sq_commit,
