@@ -202,6 +202,13 @@ verif_listar_prefijo(struct conexion *c, const char *prefijo, verif_visita fn,
         for (u_int i = 0; i < ok->productos.productos_len; i++) {
             producto *p = &ok->productos.productos_val[i];
 
+            /* Keyset order: every id past the one before, or a page that
+             * does not advance would be read (and visited) for ever. */
+            if (strcmp(p->id, desde) <= 0) {
+                r = RES_PROTOCOLO;
+                fin = true;
+                break;
+            }
             if (strncmp(p->id, prefijo, plen) != 0 ||
                 !fn(ctx, p->id, p->nombre, p->stock)) {
                 fin = true;

@@ -77,7 +77,8 @@ void verif_gancho(const char *prefijo, const struct informe *inf);
 
 /* Calls fn for every product whose id starts with prefijo, in id order,
  * paging with LISTAR_PAGINA (c must be version 2).  RES_OK, or how the
- * listing failed after VERIF_INTENTOS_LECTURA attempts at one page. */
+ * listing failed after VERIF_INTENTOS_LECTURA attempts at one page;
+ * RES_PROTOCOLO if a page does not move past the id before it. */
 typedef bool (*verif_visita)(void *ctx, const char *id, const char *nombre,
                              int32_t stock);
 enum resultado verif_listar_prefijo(struct conexion *c, const char *prefijo,
