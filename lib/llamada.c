@@ -162,14 +162,14 @@ avisar_repeticion(struct conexion *c, enum llamada_tipo tipo, enum resultado r,
     pausa_ms(PAUSA_REINTENTO_MS);
 }
 
-/* True if a new connection speaks version 'hace_falta' at least: the one
- * in use may be older than the server (made while it was restarting, or
- * before an upgrade).  Costs a reconnection per call on an old server. */
-static bool
-nueva_version(struct conexion *c, unsigned hace_falta)
+/* A new connection, for a call newer than the one in use, which may be
+ * older than the server (made while it was restarting, or before an
+ * upgrade).  Costs a reconnection per such call on an old server. */
+static enum resultado
+nueva_version(struct conexion *c)
 {
     conexion_cerrar(c);
-    return conexion_preparar(c) == RES_OK && c->vers >= hace_falta;
+    return conexion_preparar(c);
 }
 
 static unsigned
@@ -208,7 +208,9 @@ conexion_llamar(struct conexion *c, const struct llamada *l)
                 continue;
             goto out;
         }
-        if (c->vers < l->version && !nueva_version(c, l->version)) {
+        if (c->vers < l->version && (r = nueva_version(c)) != RES_OK)
+            goto out;
+        if (c->vers < l->version) {
             conexion_fallo(c, "El servidor en %s solo ofrece la versión %lu del "
                            "protocolo; esta operación necesita la versión %u.",
                            c->host, (unsigned long)c->vers, l->version);
