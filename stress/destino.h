@@ -21,7 +21,7 @@ struct destino {
     double        plazo_s;    /* per call, and to connect */
     /* --tls: every connection RPC-with-TLS (conexion_opts.tls); NULL:
      * clear text.  Loaded once, shared by every client. */
-    const struct tls_client *tls;
+    struct tls_client *tls;     /* freed by main at the end */
 };
 
 /* A conexion to d, not connected yet; NULL if memory ran out (said on

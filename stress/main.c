@@ -12,6 +12,7 @@
 #include "limpieza.h"
 #include "salida.h"
 #include "servidor.h"
+#include "tls_client.h"
 #include "trabajo.h"
 #include "util.h"
 #include "verificar.h"
@@ -175,5 +176,6 @@ main(int argc, char **argv)
     if (trabajo_parar())
         fprintf(stderr, "inventario-stress: interrumpido; los resultados son "
                 "parciales\n");
+    tls_client_free(c.destino.tls);
     return rc;
 }
