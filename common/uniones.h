@@ -18,6 +18,7 @@ union inventario_args {
     ajustar_args     ajustar;
     movimientos_args movimientos;
     pagina_args      pagina;
+    esperar_args     esperar;
 };
 
 union inventario_res {

@@ -9,9 +9,11 @@
 #include <string.h>
 
 #include "acceso.h"
+#include "espera.h"
 #include "handlers.h"
 #include "inventario.h"
 #include "log.h"
+#include "origen.h"
 #include "uniones.h"
 #include "validar.h"
 #include "xdrproc.h"
@@ -42,6 +44,9 @@ static const struct proc procs[] = {
     [MOVIMIENTOS]       = P("MOVIMIENTOS", xdr_movimientos_args, xdr_movimientos_res, h_movimientos, false, 2),
     [LISTAR_PAGINA]     = P("LISTAR_PAGINA", xdr_pagina_args, xdr_pagina_res, h_pagina, false, 2),
     [ESTADO]            = P("ESTADO", xdr_void, xdr_estado_servidor, h_estado, false, 2),
+    /* Answered by espera.c, now or later: see dispatch_inventario. */
+    [ESPERAR_MOVIMIENTOS] = P("ESPERAR_MOVIMIENTOS", xdr_esperar_args, xdr_movimientos_res,
+                              NULL, false, 3),
 };
 #define NPROCS (sizeof procs / sizeof procs[0])
 
@@ -83,6 +88,12 @@ dispatch_llamadas(void)
     return atomic_load(&llamadas);
 }
 
+void
+dispatch_contar(void)
+{
+    atomic_fetch_add(&llamadas, 1);
+}
+
 static const char *
 estado_nombre(int e)
 {
@@ -111,40 +122,37 @@ caller_addr(SVCXPRT *xprt, char *buf, size_t len)
         snprintf(buf, len, "?");
 }
 
-/*
- * 'origen' for the movement log: the caller's IP address, then the AUTH_SYS
- * machine name and uid where it sent them (asserted by the client, not
- * proven).  Anything that is not printable UTF-8 in the machine name
- * becomes '?'; the whole is cut at 128 bytes on a UTF-8 boundary.
- */
+/* 'origen' for the movement log (origen.h): the caller's address, then
+ * the AUTH_SYS uid and machine name where it sent them. */
 static void
 make_origen(struct svc_req *rq, SVCXPRT *xprt, char *out, size_t cap)
 {
     char addr[INET6_ADDRSTRLEN];
-    char buf[512];
-    size_t n;
+    const struct authunix_parms *au = NULL;
 
     caller_addr(xprt, addr, sizeof addr);
-    if (rq->rq_cred.oa_flavor == AUTH_SYS && rq->rq_clntcred != NULL) {
-        const struct authunix_parms *au = (const struct authunix_parms *)rq->rq_clntcred;
-        char maq[256];
+    if (rq->rq_cred.oa_flavor == AUTH_SYS && rq->rq_clntcred != NULL)
+        au = (const struct authunix_parms *)rq->rq_clntcred;
+    origen_formatear(out, cap, addr, au != NULL, au ? (uint32_t)au->aup_uid : 0,
+                     au && au->aup_machname ? au->aup_machname : "");
+}
 
-        snprintf(maq, sizeof maq, "%s", au->aup_machname ? au->aup_machname : "");
-        for (char *p = maq; *p; p++)
-            if ((unsigned char)*p < 0x20 || *p == 0x7F)
-                *p = '?';
-        if (!validar_utf8_sin_control(maq, strlen(maq)))
-            for (char *p = maq; *p; p++)
-                if ((unsigned char)*p >= 0x80)
-                    *p = '?';
-        snprintf(buf, sizeof buf, "%s maquina=%s uid=%u", addr, maq,
-                 (unsigned)au->aup_uid);
-    } else {
-        snprintf(buf, sizeof buf, "%s", addr);
+/* The product a write touched, for the long polls waiting on it. */
+static const char *
+written_id(rpcproc_t proc, const union inventario_args *a)
+{
+    switch (proc) {
+    case AGREGAR_PRODUCTO:
+        return a->producto.id;
+    case ACTUALIZAR_STOCK:
+        return a->stock.id;
+    case ELIMINAR_PRODUCTO:
+        return a->id;
+    case AJUSTAR_STOCK:
+        return a->ajustar.id;
+    default:
+        return "";
     }
-    n = validar_corte_utf8(buf, strlen(buf), cap - 1);
-    memcpy(out, buf, n);
-    out[n] = '\0';
 }
 
 /* The status a result carries, for the request log. */
@@ -187,15 +195,20 @@ dispatch_inventario(struct svc_req *rq, SVCXPRT *xprt)
 
         caller_addr(xprt, addr, sizeof addr);
         svcerr_auth(xprt, AUTH_TOOWEAK);
-        log_warnx("llamada %s de %s rechazada: esa red no puede %s "
-                  "(--allow-write, --allow-read)", p->name, addr,
-                  p->write ? "escribir" : "leer");
+        log_limitado(p->write ? "rechazo-escritura" : "rechazo-lectura", addr,
+                     "llamada %s de %s rechazada: esa red no puede %s "
+                     "(--allow-write, --allow-read)", p->name, addr,
+                     p->write ? "escribir" : "leer");
         goto free_args;
     }
     if (!svc_getargs(xprt, p->xdr_arg, (caddr_t)&arg)) {
         svcerr_decode(xprt);
         log_debug("llamada v%lu %s: argumentos ilegibles", (unsigned long)rq->rq_vers,
                   p->name);
+        goto free_args;
+    }
+    if (proc == ESPERAR_MOVIMIENTOS) {
+        espera_llamada(xprt, &arg.esperar);     /* answers now or later */
         goto free_args;
     }
     if (p->write)
@@ -207,6 +220,8 @@ dispatch_inventario(struct svc_req *rq, SVCXPRT *xprt)
         log_debug("llamada v%lu %s: no se pudo enviar la respuesta",
                   (unsigned long)rq->rq_vers, p->name);
     atomic_fetch_add(&llamadas, 1);
+    if (p->write && result_status(proc, &res) == OK)
+        espera_notificar(written_id(proc, &arg));
     if (log_verbose()) {
         char addr[INET6_ADDRSTRLEN];
 

@@ -5,7 +5,7 @@
  * decodes into zeroed storage, answers GARBAGE_ARGS on a bad decode and
  * frees whatever was partly decoded, runs the handler, sends the reply and
  * frees everything, on the calling thread's stack.  Safe to run on many
- * threads at once, one connection per thread (the transport guarantees it).
+ * threads at once: each call has its own SVCXPRT (svcx.h).
  */
 #ifndef INVENTARIO_DISPATCH_H
 #define INVENTARIO_DISPATCH_H
@@ -23,10 +23,13 @@ struct acceso_lista;
 void dispatch_init(const struct acceso_lista *escritura,
                    const struct acceso_lista *lectura);
 
-/* The dispatch function to svc_reg for every version (1 and 2). */
+/* The dispatch function for every version (1, 2 and 3). */
 void dispatch_inventario(struct svc_req *rq, SVCXPRT *xprt);
 
 /* Calls answered since start, all procedures and versions. */
 uint64_t dispatch_llamadas(void);
+
+/* Counts one call answered outside dispatch_inventario (a deferred one). */
+void dispatch_contar(void);
 
 #endif

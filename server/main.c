@@ -14,14 +14,15 @@
 #include <unistd.h>
 
 #include <rpc/rpc.h>
-#include <rpc/rpc_com.h>
 
 #include "acceso.h"
 #include "bloqueo.h"
 #include "dispatch.h"
+#include "espera.h"
 #include "handlers.h"
 #include "inventario.h"
 #include "log.h"
+#include "loop.h"
 #include "pool.h"
 #include "rpcreg.h"
 #include "store.h"
@@ -38,7 +39,10 @@ struct settings {
     unsigned        port;
     unsigned        threads;
     unsigned        max_conns;
+    unsigned        max_per_addr;
     unsigned        idle_secs;
+    unsigned        call_timeout_ms;
+    unsigned        send_timeout_ms;
     enum store_sync sync;
     bool            group_commit;
     unsigned        mmap_mib;
@@ -58,20 +62,27 @@ settings_init(struct settings *s)
     s->n_listen = 2;
     s->listen_default = true;
     s->threads = 8;
-    s->max_conns = 1024;
+    s->max_conns = 4096;
+    s->max_per_addr = 512;
     s->idle_secs = 300;
+    s->call_timeout_ms = 5000;
+    s->send_timeout_ms = 10000;
     s->sync = STORE_SYNC_FULL;
     s->group_commit = true;
     s->mmap_mib = STORE_MMAP_MIB_DEFECTO;
 }
 
 /* The versions served: all of them, on whatever program number. */
-static const rpcvers_t versions[] = { INVENTARIO_V1, INVENTARIO_V2 };
+static const rpcvers_t versions[] = { INVENTARIO_V1, INVENTARIO_V2, INVENTARIO_V3 };
 #define NVERSIONS (sizeof versions / sizeof versions[0])
 
 /* Record size cap for incoming calls.  The largest argument is well under
  * 1 KiB; anything bigger is not a call of ours and its connection is cut. */
 #define MAX_RECORD 8192
+
+/* Unsent reply bytes past which a connection is not read (back-pressure):
+ * a few ordinary replies, or the rest of one full listing. */
+#define OUT_MAX (256 * 1024)
 
 static void
 usage(FILE *f)
@@ -148,6 +159,23 @@ parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *o
     return true;
 }
 
+/* Seconds with an optional fraction, into milliseconds within [min, max]. */
+static bool
+parse_ms(const char *s, unsigned min, unsigned max, unsigned *out)
+{
+    char *end;
+    double v;
+
+    if (s[0] == '\0' || s[0] == '-')
+        return false;
+    errno = 0;
+    v = strtod(s, &end);
+    if (errno != 0 || *end != '\0' || !(v * 1000.0 >= min) || !(v * 1000.0 <= max))
+        return false;
+    *out = (unsigned)(v * 1000.0 + 0.5);
+    return true;
+}
+
 static void
 bad_option(const char *opt, const char *val, const char *why)
 {
@@ -166,7 +194,10 @@ parse_args(int argc, char **argv, struct settings *s)
         { "port",         required_argument, NULL, 'P' },
         { "threads",      required_argument, NULL, 'T' },
         { "max-conns",    required_argument, NULL, 'C' },
+        { "max-conns-per-addr", required_argument, NULL, 'A' },
         { "idle-timeout", required_argument, NULL, 'I' },
+        { "call-timeout", required_argument, NULL, 'K' },
+        { "send-timeout", required_argument, NULL, 'S' },
         { "sync",         required_argument, NULL, 's' },
         { "group-commit", required_argument, NULL, 'G' },
         { "mmap",         required_argument, NULL, 'M' },
@@ -217,6 +248,19 @@ parse_args(int argc, char **argv, struct settings *s)
             if (!parse_uint(optarg, 1, 1000000, &v))
                 bad_option("--max-conns", optarg, "entero de 1 a 1000000");
             s->max_conns = (unsigned)v;
+            break;
+        case 'A':
+            if (!parse_uint(optarg, 1, 1000000, &v))
+                bad_option("--max-conns-per-addr", optarg, "entero de 1 a 1000000");
+            s->max_per_addr = (unsigned)v;
+            break;
+        case 'K':
+            if (!parse_ms(optarg, 10, 3600000, &s->call_timeout_ms))
+                bad_option("--call-timeout", optarg, "segundos, de 0.01 a 3600");
+            break;
+        case 'S':
+            if (!parse_ms(optarg, 10, 3600000, &s->send_timeout_ms))
+                bad_option("--send-timeout", optarg, "segundos, de 0.01 a 3600");
             break;
         case 'I':
             if (!parse_uint(optarg, 0, 86400 * 7, &v) && strcmp(optarg, "0") != 0)
@@ -273,42 +317,16 @@ parse_args(int argc, char **argv, struct settings *s)
     }
 }
 
-/*
- * The connections a limit of 'lim' open files can hold.  64 fds stay free
- * for the store, the listeners and the rest.  And libtirpc (1.3.3) destroys
- * the least active connection, inside the accept the poller runs, whenever
- * the transports it holds reach 4/5 of its fd table (_rpc_dtablesize(), the
- * limit when it is first asked): possibly a connection a worker is serving
- * at that moment, which would be freed twice.  So the transports (the
- * connections, the listeners, and one more accept per listener in a poll
- * round) stay under that threshold.
- */
-static unsigned
-conns_for_limit(rlim_t lim)
-{
-    rlim_t fit = lim > 64 ? lim - 64 : 0;
-    rlim_t tirpc = lim / 5 * 4;
-    rlim_t under = tirpc > 2 * MAX_LISTEN + 1 ? tirpc - 2 * MAX_LISTEN - 1 : 0;
-
-    if (under < fit)
-        fit = under;
-    if (fit > UINT_MAX)
-        fit = UINT_MAX;
-    return fit > 16 ? (unsigned)fit : 16;
-}
-
-/* Raises the open-file limit to hold want_conns connections (see
- * conns_for_limit), before libtirpc first reads it.  Returns the
- * connection cap that fits the limit we got. */
+/* Raises the open-file limit to hold want_conns connections, the
+ * listeners and 64 more for the store and the rest.  Returns the connection
+ * cap that fits the limit we got. */
 static unsigned
 raise_nofile(unsigned want_conns)
 {
     struct rlimit rl;
-    rlim_t want = ((rlim_t)want_conns + 2 * MAX_LISTEN + 1) * 5 / 4 + 5;
-    unsigned fit;
+    rlim_t want = (rlim_t)want_conns + MAX_LISTEN + 64;
+    rlim_t fit;
 
-    if (want < (rlim_t)want_conns + 64)
-        want = (rlim_t)want_conns + 64;
     if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
         fatal("getrlimit");
     if (rl.rlim_cur < want) {
@@ -319,36 +337,18 @@ raise_nofile(unsigned want_conns)
         if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
             fatal("getrlimit");
     }
-    fit = conns_for_limit(rl.rlim_cur);
+    fit = rl.rlim_cur > MAX_LISTEN + 64 + 16 ? rl.rlim_cur - MAX_LISTEN - 64 : 16;
     if (fit < want_conns) {
-        log_warnx("el límite de archivos abiertos (%lu) solo permite %u "
-                  "conexiones", (unsigned long)rl.rlim_cur, fit);
-        return fit;
+        log_warnx("el límite de archivos abiertos (%lu) solo permite %lu "
+                  "conexiones", (unsigned long)rl.rlim_cur, (unsigned long)fit);
+        return (unsigned)fit;
     }
     return want_conns;
 }
 
-/*
- * Once the options are read the server has nothing to say on stdout: its
- * log goes to stderr (log.h).  libtirpc, though, prints some complaints
- * about what a peer sent with printf (a malformed AUTH_SYS credential:
- * "bad auth_len ..."), so any client could flood the service's journal at
- * will.  Those calls are refused all the same; stdout goes to /dev/null.
- */
-static void
-quiet_stdout(void)
-{
-    int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
-
-    if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0)
-        log_warn("no se puede redirigir la salida estándar a /dev/null");
-    if (fd > STDOUT_FILENO)
-        close(fd);
-}
-
-/* SIGTERM and SIGINT arrive through a signalfd that the poller watches, so
- * no library code ever runs in a signal handler.  Blocked before any thread
- * starts, so every thread inherits the mask. */
+/* SIGTERM, SIGINT and SIGHUP arrive through a signalfd that the event loop
+ * watches, so no library code ever runs in a signal handler.  Blocked
+ * before any thread starts, so every thread inherits the mask. */
 static int
 stop_signals(void)
 {
@@ -360,6 +360,7 @@ stop_signals(void)
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
     if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
         fatal("sigprocmask");
     if ((fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)) < 0)
@@ -401,26 +402,66 @@ claim_program(rpcprog_t prog)
         rpcreg_unset(prog, versions[i]);
 }
 
+/* Opens every --listen address and announces the first of each netid to
+ * rpcbind.  Returns how many listeners are open (their fds in lfd). */
+static size_t
+open_listeners(const struct settings *set, int *lfd)
+{
+    bool announced_tcp = false, announced_tcp6 = false;
+    char err[512];
+    size_t nx = 0;
+
+    for (size_t i = 0; i < set->n_listen; i++) {
+        const char *netid = rpcreg_netid(set->listen[i]);
+        bool *announced = strcmp(netid, "tcp") == 0 ? &announced_tcp : &announced_tcp6;
+        int fd = rpcreg_listen(set->listen[i], set->port, err, sizeof err);
+
+        if (fd < 0) {
+            /* Loopback IPv6 may be missing; the default then is IPv4 only. */
+            if (set->listen_default && strcmp(netid, "tcp6") == 0) {
+                log_warnx("%s; se sigue solo con IPv4", err);
+                continue;
+            }
+            fatalx("%s", err);
+        }
+        if (!*announced &&
+            !rpcreg_set(fd, set->program, versions, NVERSIONS, err, sizeof err))
+            fatalx("%s", err);
+        *announced = true;
+        lfd[nx] = fd;
+        log_info("escuchando en %s puerto %u (%s)", set->listen[i],
+                 rpcreg_port(fd), netid);
+        nx++;
+    }
+    if (nx == 0)
+        fatalx("no se pudo escuchar en ninguna dirección");
+    return nx;
+}
+
+static bool
+is_postgres(const char *db)
+{
+    return strncmp(db, "postgresql://", 13) == 0 || strncmp(db, "postgres://", 11) == 0;
+}
+
 int
 main(int argc, char **argv)
 {
     struct settings set;
-    SVCXPRT *xprt[MAX_LISTEN];
     int lfd[MAX_LISTEN];
-    size_t nx = 0;
-    bool announced_tcp = false, announced_tcp6 = false;
+    size_t nx;
     struct servicio_info info;
     struct store *store;
-    struct pool_opts po;
     struct store_opciones so;
+    struct svcx_conf rpc;
+    struct loop_opts lo;
     char err[512];
     uint64_t productos, seq;
-    int maxrec = MAX_RECORD, sigfd, lockfd;
+    int sigfd, lockfd, rc;
 
     settings_init(&set);
     parse_args(argc, argv, &set);
     log_init(set.verbose);
-    quiet_stdout();
     set.max_conns = raise_nofile(set.max_conns);
     sigfd = stop_signals();
 
@@ -441,60 +482,49 @@ main(int argc, char **argv)
              set.sync == STORE_SYNC_FULL ? "full" : "normal",
              set.group_commit ? ", confirmación en grupo" : "");
 
-    /* Non-blocking connections with a bounded record: a half-sent call
-     * waits in its own buffer instead of blocking a thread. */
-    if (!rpc_control(RPC_SVC_CONNMAXREC_SET, &maxrec))
-        fatalx("libtirpc no acepta RPC_SVC_CONNMAXREC_SET");
-    for (size_t i = 0; i < set.n_listen; i++) {
-        const char *netid = rpcreg_netid(set.listen[i]);
-        bool *announced = strcmp(netid, "tcp") == 0 ? &announced_tcp : &announced_tcp6;
-
-        xprt[nx] = rpcreg_listen(set.listen[i], set.port, set.program, versions,
-                                 NVERSIONS, dispatch_inventario, !*announced,
-                                 err, sizeof err);
-        if (xprt[nx] == NULL) {
-            /* Loopback IPv6 may be missing; the default then is IPv4 only. */
-            if (set.listen_default && strcmp(netid, "tcp6") == 0) {
-                log_warnx("%s; se sigue solo con IPv4", err);
-                continue;
-            }
-            fatalx("%s", err);
-        }
-        *announced = true;
-        lfd[nx] = xprt[nx]->xp_fd;
-        log_info("escuchando en %s puerto %u (%s)", set.listen[i],
-                 rpcreg_port(lfd[nx]), netid);
-        nx++;
-    }
-    if (nx == 0)
-        fatalx("no se pudo escuchar en ninguna dirección");
-
+    nx = open_listeners(&set, lfd);
     info.arranque_ms = now_ms();
     info.hilos = set.threads;
-    info.conexiones = pool_conexiones;
+    info.conexiones = loop_conexiones;
     store_set_wait_hooks(store, pool_wait_begin, pool_wait_end);
     handlers_init(store, &info);
     dispatch_init(&set.escritura, &set.lectura);
-    log_info("programa %lu versiones 1 y 2 registrado en rpcbind; %u hilos, "
-             "hasta %u conexiones", (unsigned long)set.program, set.threads,
-             set.max_conns);
-
-    po = (struct pool_opts){ .threads = set.threads, .max_conns = set.max_conns,
-                             .idle_secs = set.idle_secs, .stop_fd = sigfd,
-                             .listen_fds = lfd, .n_listen = nx };
-    if (pool_run(&po) < 0)
+    if (pool_start(set.threads) < 0)
         fatal("no se pudieron arrancar los hilos");
+    if (!espera_init(store, is_postgres(set.db)))
+        fatal("no se pudo arrancar el temporizador de ESPERAR_MOVIMIENTOS");
+    log_info("programa %lu versiones 1, 2 y 3 registrado en rpcbind; %u hilos, "
+             "hasta %u conexiones (%u por dirección)", (unsigned long)set.program,
+             set.threads, set.max_conns, set.max_per_addr);
 
-    log_info("deteniendo: llamadas en curso terminadas");
+    rpc = (struct svcx_conf){ .prog = set.program, .low = INVENTARIO_V1,
+                              .high = INVENTARIO_V3, .dispatch = dispatch_inventario };
+    lo = (struct loop_opts){ .max_conns = set.max_conns,
+                             .max_per_addr = set.max_per_addr,
+                             .idle_secs = set.idle_secs,
+                             .call_timeout_ms = set.call_timeout_ms,
+                             .send_timeout_ms = set.send_timeout_ms,
+                             .out_max = OUT_MAX, .rec_max = MAX_RECORD,
+                             .sig_fd = sigfd, .listen_fds = lfd, .n_listen = nx,
+                             .rpc = &rpc };
+    rc = loop_run(&lo);
+
+    log_info(rc == 0 ? "deteniendo: se terminan las llamadas en curso"
+                     : "error grave en el bucle de eventos: se detiene el servidor");
     for (size_t i = 0; i < NVERSIONS; i++)
-        svc_unreg(set.program, versions[i]);
+        rpcreg_unset(set.program, versions[i]);
     for (size_t i = 0; i < nx; i++)
-        svc_destroy(xprt[i]);
+        close(lfd[i]);
+    espera_stop();
+    pool_stop();
+    loop_drain(set.send_timeout_ms);
+    loop_close_all();
+    log_limitado_vaciar(true);
     store_close(store);
     if (lockfd >= 0)
         close(lockfd);
     close(sigfd);
     log_info("detenido; %llu llamadas atendidas",
              (unsigned long long)dispatch_llamadas());
-    return 0;
+    return rc == 0 ? 0 : 1;
 }

@@ -1,49 +1,44 @@
-/* pool.h - one poller thread and a pool of workers serving every connection.
+/* pool.h - the worker threads that run calls, and any other job handed to them.
  *
- * libtirpc's server side serves one request at a time and is not thread
- * safe (its own README says so), so there is no multi-threaded server to
- * reuse.  This module
- * is ours: the calling thread becomes the poller, the only thread that
- * reads libtirpc's svc_pollfd or accepts; a ready connection is handed to
- * one worker, which runs the whole request (svc_getreq_common) on its own
- * stack, and is left out of the poll set until that worker is done, so two
- * threads never work on one connection.  A stalled or slow client therefore
- * holds at most one worker, and only for as long as libtirpc's non-blocking
- * transport lets it (see pool.c).
+ * A job is a function and its argument, embedded in the caller's struct
+ * (a call, a long poll whose answer is due).  Jobs run in the order they
+ * were submitted, at most 'threads' of them at once (pool_wait_begin lets
+ * a job that waits for a sync step out of that count).  The event loop
+ * submits calls; anything may submit (a commit that wakes long polls, the
+ * timer that ends them).  No job may block on the network: replies go
+ * through the connection's output buffer (conn.h).
  */
 #ifndef INVENTARIO_POOL_H
 #define INVENTARIO_POOL_H
 
 #include <stddef.h>
 
-/* Workers beyond pool_opts.threads, there only to wait: see pool_wait_begin. */
+/* Workers beyond the running limit, there only to wait: see pool_wait_begin. */
 #define POOL_WAITERS 64
 
-struct pool_opts {
-    unsigned   threads;     /* workers running requests at once, at least 1 */
-    unsigned   max_conns;   /* client connections served at once */
-    unsigned   idle_secs;   /* close a connection idle this long; 0: never */
-    int        stop_fd;     /* readable when the server must stop */
-    const int *listen_fds;  /* the listeners' fds, already svc_reg'd */
-    size_t     n_listen;
+struct pool_job {
+    void           (*run)(struct pool_job *j);
+    struct pool_job *next;          /* the pool's, while queued */
 };
 
-/* Serves until stop_fd becomes readable, then stops accepting and polling,
- * lets the workers finish every request already handed to them, joins them
- * and returns 0.  Returns -1 with errno set if it could not start.  Every
- * svc_reg must be done before it is called. */
-int pool_run(const struct pool_opts *o);
+/* Starts threads + POOL_WAITERS workers, at most 'threads' running jobs at
+ * once.  Returns 0, or -1 with errno set (nothing is left running). */
+int pool_start(unsigned threads);
 
-/* Open client connections now; any thread. */
-unsigned pool_conexiones(void);
+/* Queues a job; any thread, after pool_start and before pool_stop returns. */
+void pool_submit(struct pool_job *j);
+
+/* Runs every job already queued (and any they submit), then joins the
+ * workers.  Called once, by the thread that called pool_start. */
+void pool_stop(void);
 
 /*
  * A worker calls these around a wait that uses no CPU: a write waiting for
  * the commit that will contain it.  While it waits it does not count
- * against pool_opts.threads, so another worker (the pool has POOL_WAITERS
- * more than that) may run a request meanwhile: writes waiting for one sync
- * do not keep reads, or further writes that could share the next sync,
- * out.  No-ops on any thread that is not one of the pool's workers.
+ * against the running limit, so another worker (there are POOL_WAITERS
+ * more) may run a job meanwhile: writes waiting for one sync do not keep
+ * reads, or further writes that could share the next sync, out.  No-ops on
+ * any thread that is not one of the pool's workers.
  */
 void pool_wait_begin(void);
 void pool_wait_end(void);

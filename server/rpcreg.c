@@ -75,45 +75,47 @@ fail:
     return -1;
 }
 
-SVCXPRT *
-rpcreg_listen(const char *addr, unsigned port, rpcprog_t prog,
-              const rpcvers_t *vers, size_t nvers,
-              void (*dispatch)(struct svc_req *, SVCXPRT *),
-              bool announce, char *err, size_t errlen)
+int
+rpcreg_listen(const char *addr, unsigned port, char *err, size_t errlen)
 {
-    struct netconfig *nconf = NULL;
-    const char *netid = rpcreg_netid(addr);
-    SVCXPRT *xprt = NULL;
-    int fd;
+    return listen_socket(addr, port, err, errlen);
+}
 
-    if ((fd = listen_socket(addr, port, err, errlen)) < 0)
-        return NULL;
+bool
+rpcreg_set(int fd, rpcprog_t prog, const rpcvers_t *vers, size_t nvers,
+           char *err, size_t errlen)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    struct netconfig *nconf = NULL;
+    struct netbuf nb;
+    const char *netid;
+    bool ok = false;
+
+    if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0) {
+        snprintf(err, errlen, "getsockname: %s", strerror(errno));
+        return false;
+    }
+    netid = ss.ss_family == AF_INET6 ? "tcp6" : "tcp";
     if ((nconf = getnetconfigent(netid)) == NULL) {
         snprintf(err, errlen, "netid %s desconocido en /etc/netconfig", netid);
-        close(fd);
-        return NULL;
+        return false;
     }
-    /* The socket is bound already: svc_tli_create only wraps it. */
-    xprt = svc_tli_create(fd, nconf, NULL, 0, 0);
-    if (xprt == NULL) {
-        snprintf(err, errlen, "libtirpc no pudo crear el transporte en %s", addr);
-        close(fd);
-        goto out;
-    }
+    nb.buf = &ss;
+    nb.len = nb.maxlen = len;
     for (size_t i = 0; i < nvers; i++) {
-        if (!svc_reg(xprt, prog, vers[i], dispatch, announce ? nconf : NULL)) {
+        if (!rpcb_set(prog, vers[i], nconf, &nb)) {
             snprintf(err, errlen, "rpcbind no aceptó el registro del programa "
                      "%lu versión %lu en %s (¿funciona rpcbind? ¿lo registró "
                      "otro proceso?)", (unsigned long)prog,
                      (unsigned long)vers[i], netid);
-            svc_destroy(xprt);
-            xprt = NULL;
             goto out;
         }
     }
+    ok = true;
 out:
     freenetconfigent(nconf);
-    return xprt;
+    return ok;
 }
 
 unsigned

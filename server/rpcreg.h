@@ -1,8 +1,9 @@
 /* rpcreg.h - listening sockets and the service's entries in rpcbind.
  *
- * Only TCP (netids tcp and tcp6), as the contract says.  All of this runs
- * on the main thread, before the workers start (svc_reg) or after they have
- * been joined (unregistering).
+ * Only TCP (netids tcp and tcp6), as the contract says.  The sockets are
+ * served by the server's own transport (loop.h); libtirpc is used here only
+ * as rpcbind's client.  All of this runs on the main thread, before the
+ * workers start or after they have been joined (unregistering).
  */
 #ifndef INVENTARIO_RPCREG_H
 #define INVENTARIO_RPCREG_H
@@ -12,16 +13,17 @@
 
 #include <rpc/rpc.h>
 
-/* Opens a non-blocking TCP listener on addr (an IPv4 or IPv6 literal) and
- * port (0: any), makes it a libtirpc transport and registers 'nvers'
- * versions of prog with dispatch.  The first listener of each netid is also
- * announced to rpcbind ('announce'); more listeners of the same netid are
- * served but rpcbind holds one address per netid.  On failure returns NULL
- * and writes a one-line reason (Spanish) to err. */
-SVCXPRT *rpcreg_listen(const char *addr, unsigned port, rpcprog_t prog,
-                       const rpcvers_t *vers, size_t nvers,
-                       void (*dispatch)(struct svc_req *, SVCXPRT *),
-                       bool announce, char *err, size_t errlen);
+/* Opens a bound, listening, non-blocking TCP socket on addr (an IPv4 or
+ * IPv6 literal; '::' is IPv6 only) and port (0: any).  Returns its fd, or
+ * -1 with a one-line reason (Spanish) in err. */
+int rpcreg_listen(const char *addr, unsigned port, char *err, size_t errlen);
+
+/* Announces 'nvers' versions of prog at the listener fd's address to
+ * rpcbind, under the netid of its family (tcp or tcp6): what rpcinfo shows.
+ * rpcbind holds one address per program, version and netid, so only the
+ * first listener of each netid is announced.  False with a reason in err. */
+bool rpcreg_set(int fd, rpcprog_t prog, const rpcvers_t *vers, size_t nvers,
+                char *err, size_t errlen);
 
 /* The netid ("tcp" or "tcp6") of an address literal, NULL if it is neither. */
 const char *rpcreg_netid(const char *addr);

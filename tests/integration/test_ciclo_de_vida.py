@@ -155,7 +155,8 @@ class CicloDeVida(unittest.TestCase):
     def test_sync_normal_and_listen_options(self):
         with harness.Server(args=["--sync", "normal", "--listen", "127.0.0.1"]) as srv:
             self.assertIn("sincronización normal", srv.log())
-            self.assertEqual(rpc.registrations(srv.program), {(1, "tcp"), (2, "tcp")})
+            self.assertEqual(rpc.registrations(srv.program),
+                             {(1, "tcp"), (2, "tcp"), (3, "tcp")})
             with srv.client(1) as c:
                 self.assertEqual(c.agregar("p", "n", 1), OK)
             con = sqlite3.connect(srv.db)

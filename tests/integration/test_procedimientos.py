@@ -142,8 +142,13 @@ class Procedimientos(unittest.TestCase):
             self.c2.call(10)
         self.assertEqual(cm.exception.stat, rpc.PROC_UNAVAIL)
         with self.assertRaises(rpc.RpcError) as cm:
-            self.c1.call(0, vers=3)
-        self.assertEqual((cm.exception.stat, cm.exception.detail), (rpc.PROG_MISMATCH, (1, 2)))
+            self.c1.call(11, vers=3)
+        self.assertEqual(cm.exception.stat, rpc.PROC_UNAVAIL)
+        for vers in (4, 100):
+            with self.assertRaises(rpc.RpcError) as cm:
+                self.c1.call(0, vers=vers)
+            self.assertEqual((cm.exception.stat, cm.exception.detail),
+                             (rpc.PROG_MISMATCH, (1, 3)))
         self.assertEqual(self.c1.null(), b"")
 
     # -- version 2 ---------------------------------------------------------
@@ -287,10 +292,10 @@ class Descubrimiento(unittest.TestCase):
     def test_rpcbind_lists_tcp_and_tcp6_and_rpcinfo_pings(self):
         with harness.Server(threads=2) as srv:
             regs = rpc.registrations(srv.program)
-            self.assertTrue({(1, "tcp"), (2, "tcp")} <= regs, regs)
+            self.assertTrue({(1, "tcp"), (2, "tcp"), (3, "tcp")} <= regs, regs)
             if any(n == "tcp6" for _, n in regs):
-                self.assertTrue({(1, "tcp6"), (2, "tcp6")} <= regs, regs)
-            for v in ("1", "2"):
+                self.assertTrue({(1, "tcp6"), (2, "tcp6"), (3, "tcp6")} <= regs, regs)
+            for v in ("1", "2", "3"):
                 out = subprocess.run(["rpcinfo", "-t", "127.0.0.1", str(srv.program), v],
                                      capture_output=True, text=True)
                 self.assertIn("ready and waiting", out.stdout)

@@ -149,13 +149,15 @@ class Client:
         self.sock.sendall(data)
 
     def recv_exact(self, n):
-        buf = b""
+        # A bytearray and bounded reads: a record of several MB in one
+        # fragment would otherwise cost a buffer of its size per recv.
+        buf = bytearray()
         while len(buf) < n:
-            chunk = self.sock.recv(n - len(buf))
+            chunk = self.sock.recv(min(n - len(buf), 1 << 20))
             if not chunk:
                 raise ConnectionError("connection closed by the server")
             buf += chunk
-        return buf
+        return bytes(buf)
 
     def recv_record(self):
         data = b""
