@@ -5,7 +5,7 @@
 #
 # Builds build-fuzz with clang, -DINVENTARIO_FUZZ=ON (AddressSanitizer,
 # UndefinedBehaviorSanitizer and libFuzzer), then fuzzes each TARGET
-# (xdr_args, dispatch; default both) for SECONDS (default 600) one after the
+# (xdr_args, dispatch, recmark; default all three) for SECONDS (default 600) one after the
 # other.  The working corpus, build-fuzz/fuzz-corpus/TARGET, is kept between
 # runs and seeded from tests/fuzz/corpus/TARGET, which is only read.
 #
@@ -24,10 +24,10 @@ cd "$top"
 
 secs=${1:-600}
 case $secs in
-    ''|*[!0-9]*) echo "uso: $0 [SEGUNDOS] [xdr_args|dispatch]..." >&2; exit 2 ;;
+    ''|*[!0-9]*) echo "uso: $0 [SEGUNDOS] [xdr_args|dispatch|recmark]..." >&2; exit 2 ;;
 esac
 [ $# -gt 0 ] && shift
-targets=${*:-"xdr_args dispatch"}
+targets=${*:-"xdr_args dispatch recmark"}
 build=${BUILD:-build-fuzz}
 jobs=${FUZZ_JOBS:-1}
 

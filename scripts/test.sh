@@ -29,6 +29,6 @@ run_suite build-ci-asan -DINVENTARIO_SANITIZE=address,undefined
 echo "== build-ci-fuzz"
 cmake -S . -B build-ci-fuzz -DCMAKE_C_COMPILER=clang -DINVENTARIO_FUZZ=ON \
     -DINVENTARIO_WERROR=ON >/dev/null
-cmake --build build-ci-fuzz -j "$(nproc)" --target fuzz_xdr_args fuzz_dispatch
+cmake --build build-ci-fuzz -j "$(nproc)" --target fuzz_xdr_args fuzz_dispatch fuzz_recmark
 ctest --test-dir build-ci-fuzz --output-on-failure -R '^fuzz_run_'
 echo "== todas las pruebas pasaron"

@@ -45,7 +45,7 @@ struct conn_io {
     void    (*close)(struct conn *c);
 };
 
-/* Plain TCP. */
+/* Plain TCP (SIGPIPE must be ignored: a reply to a closed peer is EPIPE). */
 extern const struct conn_io conn_io_tcp;
 
 struct conn {

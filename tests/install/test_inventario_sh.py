@@ -34,7 +34,7 @@ class InventarioSh(unittest.TestCase):
                     os.kill(pid, 9)
         except (OSError, ValueError):
             pass
-        for v in (1, 2):
+        for v in (1, 2, 3):
             rpc.unset(self.program, v)
         shutil.rmtree(self.dir, ignore_errors=True)
 

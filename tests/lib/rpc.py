@@ -227,6 +227,16 @@ class Client:
         movs = [_movimiento(u) for _ in range(u.uint())]
         return (e, movs, u.uhyper())
 
+    def esperar(self, desde_seq=0, id="", max=0, espera_ms=0):
+        """ESPERAR_MOVIMIENTOS (version 3): as movimientos()."""
+        u = Unpacker(self.call(10, Packer().uhyper(desde_seq).string(id).uint(max)
+                               .uint(espera_ms).bytes(), vers=3))
+        e = u.uint()
+        if e != OK:
+            return (e, None, None)
+        movs = [_movimiento(u) for _ in range(u.uint())]
+        return (e, movs, u.uhyper())
+
     def pagina(self, desde_id="", max=0):
         u = Unpacker(self.call(8, Packer().string(desde_id).uint(max).bytes()))
         e = u.uint()

@@ -76,12 +76,12 @@ class ListaDeServidores(unittest.TestCase):
 
     def start_a(self):
         """Server A on ::1, beside B on 127.0.0.1 (see the module's notes)."""
-        for v in (1, 2):
+        for v in (1, 2, 3):
             rpc.unset(self.prog, v)
         self.a = self.server("::1")
         self.a.start(wait=False)
         wait_registered(self.a)
-        for v in (1, 2):
+        for v in (1, 2, 3):
             pmap_set(self.prog, v, self.b.port)
 
     def run_client(self, args, hosts="::1,127.0.0.1", timeout=2):
