@@ -187,6 +187,25 @@ class TurnoDeEscritura(unittest.TestCase):
         self.assertEqual(len(check_log(self, self.c, 10)), 2)
         self.assertIn("esperar el turno de escritura", self.srv.log())
 
+    def test_las_lecturas_no_esperan_al_turno_de_escritura(self):
+        # Reads go on a connection of their own: while a write waits for the
+        # turn (and gives up), they answer well within a 3 s timeout.
+        self.holder("BEGIN;\n" + self.LOCK + "SELECT pg_sleep(60);\n")
+        answers = []
+        writer = threading.Thread(
+            target=lambda: answers.append(self.c.ajustar("a", -1, "", "k2")[0]))
+        writer.start()
+        with self.srv.client(2, timeout=3) as r:
+            for _ in range(10):
+                self.assertEqual(r.obtener("a"), (OK, ("a", "Producto", 10)))
+                self.assertEqual(r.pagina()[0], OK)
+                self.assertEqual(r.movimientos()[0], OK)
+                self.assertTrue(r.estado()["almacen_ok"])
+        writer.join(60)
+        PG.sql("SELECT pg_terminate_backend(pid) FROM pg_locks "
+               "WHERE locktype = 'advisory' AND granted")
+        self.assertEqual(answers, [ERROR_INTERNO])
+
 
 class Arranque(unittest.TestCase):
     def test_postgres_inalcanzable(self):
