@@ -75,6 +75,8 @@ struct conn {
     bool                  has_pend;     /* pend holds bytes (set by the loop) */
     bool                  queued;       /* on the loop's ready list */
     bool                  want_close;   /* a call asked for it to be closed */
+    bool                  tls_start;    /* the AUTH_TLS probe was answered: turn
+                                           to TLS once out is empty (conn_tls.h) */
     char                 *out;          /* unsent reply bytes: out[out_off..out_len) */
     size_t                out_len, out_off, out_cap;
     uint64_t              t_active_ms;  /* last complete call or reply */

@@ -14,6 +14,7 @@
 #include "inventario.h"
 #include "log.h"
 #include "origen.h"
+#include "svcx.h"
 #include "uniones.h"
 #include "validar.h"
 #include "xdrproc.h"
@@ -56,6 +57,15 @@ static _Atomic uint64_t llamadas;
 /* Set once by dispatch_init before the workers start; read-only after. */
 static const struct acceso_lista *escritura, *lectura;
 
+/* Set once by dispatch_tls_required before the workers start. */
+static bool tls_required;
+
+void
+dispatch_tls_required(bool required)
+{
+    tls_required = required;
+}
+
 void
 dispatch_init(const struct acceso_lista *e, const struct acceso_lista *l)
 {
@@ -63,23 +73,25 @@ dispatch_init(const struct acceso_lista *e, const struct acceso_lista *l)
     lectura = l;
 }
 
-/* Whether the caller's network may make this call; NULL always may. */
+/* Whether the caller's network, or its connection's TLS identity, may
+ * make this call; NULL always may. */
 static bool
 permitido(const struct proc *p, rpcproc_t proc, SVCXPRT *xprt)
 {
     const struct netbuf *nb = svc_getrpccaller(xprt);
     const struct sockaddr *sa = nb ? (const struct sockaddr *)nb->buf : NULL;
     size_t len = nb ? nb->len : 0;
+    const char *id = svcx_identity(xprt);
 
     if (proc == 0 || escritura == NULL)
         return true;
     if (p->write)
-        return !acceso_vacia(escritura) ? acceso_permite(escritura, sa, len)
-                                        : acceso_permite(lectura, sa, len);
+        return acceso_permite_llamada(acceso_vacia(escritura) ? lectura : escritura,
+                                      sa, len, id);
     if (acceso_vacia(lectura))
         return true;
-    return acceso_permite(lectura, sa, len) ||
-           (!acceso_vacia(escritura) && acceso_permite(escritura, sa, len));
+    return acceso_permite_llamada(lectura, sa, len, id) ||
+           (!acceso_vacia(escritura) && acceso_permite_llamada(escritura, sa, len, id));
 }
 
 uint64_t
@@ -123,14 +135,22 @@ caller_addr(SVCXPRT *xprt, char *buf, size_t len)
 }
 
 /* 'origen' for the movement log (origen.h): the caller's address, then
- * the AUTH_SYS uid and machine name where it sent them. */
+ * the AUTH_SYS uid and machine name where it sent them; over TLS,
+ * "tls:NAME ADDR", the name its certificate proves, and AUTH_SYS's
+ * asserted one counts for nothing. */
 static void
 make_origen(struct svc_req *rq, SVCXPRT *xprt, char *out, size_t cap)
 {
     char addr[INET6_ADDRSTRLEN];
     const struct authunix_parms *au = NULL;
+    const char *id = svcx_identity(xprt);
 
     caller_addr(xprt, addr, sizeof addr);
+    if (id != NULL) {
+        /* Visible ASCII of at most 64 bytes (tls_server.h): it fits whole. */
+        snprintf(out, cap, "tls:%s %s", id, addr);
+        return;
+    }
     if (rq->rq_cred.oa_flavor == AUTH_SYS && rq->rq_clntcred != NULL)
         au = (const struct authunix_parms *)rq->rq_clntcred;
     origen_formatear(out, cap, addr, au != NULL, au ? (uint32_t)au->aup_uid : 0,
@@ -190,6 +210,15 @@ dispatch_inventario(struct svc_req *rq, SVCXPRT *xprt)
     memset(&arg, 0, sizeof arg);
     memset(&res, 0, sizeof res);
     memset(&c, 0, sizeof c);
+    if (tls_required && proc != 0 && svcx_identity(xprt) == NULL) {
+        char addr[INET6_ADDRSTRLEN];
+
+        caller_addr(xprt, addr, sizeof addr);
+        svcerr_auth(xprt, AUTH_TOOWEAK);
+        log_limitado("sin-tls", addr, "llamada %s de %s rechazada: sin TLS, y el "
+                     "servidor lo exige (--tls required)", p->name, addr);
+        goto free_args;
+    }
     if (!permitido(p, proc, xprt)) {
         char addr[INET6_ADDRSTRLEN];
 

@@ -10,18 +10,25 @@
 #ifndef INVENTARIO_DISPATCH_H
 #define INVENTARIO_DISPATCH_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <rpc/rpc.h>
 
 struct acceso_lista;
 
-/* Who may call: writes need the caller's network in 'escritura', reads in
- * 'lectura' or 'escritura' (see acceso.h; an empty list allows everybody,
- * and with only 'lectura' given, writes are limited to it as well).  The
+/* Who may call: writes need the caller's network or TLS identity in
+ * 'escritura', reads in 'lectura' or 'escritura' (see acceso.h; an empty
+ * list allows everybody, and with only 'lectura' given, writes are limited
+ * to it as well).  The
  * lists must outlive the server.  Called once, before the first call. */
 void dispatch_init(const struct acceso_lista *escritura,
                    const struct acceso_lista *lectura);
+
+/* --tls required: every call but NULL on a connection without TLS is
+ * refused with AUTH_ERROR (AUTH_TOOWEAK).  Called once, before the first
+ * call; off by default. */
+void dispatch_tls_required(bool required);
 
 /* The dispatch function for every version (1, 2 and 3). */
 void dispatch_inventario(struct svc_req *rq, SVCXPRT *xprt);

@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "conn.h"
+#include "conn_tls.h"
 #include "log.h"
 
 /* Bytes read from a socket at a time, into one buffer of the loop's. */
@@ -117,13 +118,19 @@ sink_done(void *ctx, enum svcx_result r)
         log_limitado("programa", c->addr, "%s llamó a otro programa o versión",
                      c->addr);
         break;
+    case SVCX_STARTTLS:
+        break;
     }
     pthread_mutex_lock(&c->mu);
     c->in_call = false;
     c->t_active_ms = svcx_now_ms();
     if (close_it)
         c->want_close = true;
-    if (!c->dead && !c->queued && (c->can_read || c->has_pend || c->want_close)) {
+    /* TLS: the loop makes the switch (tls_switch), on its own thread. */
+    if (r == SVCX_STARTTLS)
+        c->tls_start = true;
+    if (!c->dead && !c->queued &&
+        (c->can_read || c->has_pend || c->want_close || c->tls_start)) {
         c->queued = true;
         c->refs++;
         push = true;
@@ -206,6 +213,7 @@ dispatch(struct conn *c, bool more_in_socket, uint64_t now)
         kill_conn(c);
         return;
     }
+    svcx_set_tls(call, conn_tls_offered() && !conn_tls_active(c), conn_tls_identity(c));
     pthread_mutex_lock(&c->mu);
     c->in_call = true;
     c->refs++;                          /* the call's reference */
@@ -244,7 +252,7 @@ may_read(struct conn *c)
     bool ok;
 
     pthread_mutex_lock(&c->mu);
-    ok = !c->dead && !c->in_call && !L.draining &&
+    ok = !c->dead && !c->in_call && !L.draining && !c->tls_start &&
          c->out_len - c->out_off <= L.o->out_max;
     if (!ok && !c->dead)
         c->can_read = true;
@@ -323,8 +331,36 @@ conn_read(struct conn *c, uint64_t now)
     }
 }
 
+/*
+ * RPC-with-TLS: once the STARTTLS reply has left the output buffer, the
+ * connection turns to TLS (conn_tls.h) and is read at once, since the
+ * ClientHello may already be in the socket.  Returns 1 if it switched, 0
+ * if there was nothing to do (or the reply is still going out), -1 if the
+ * connection had to be closed.
+ */
+static int
+tls_switch(struct conn *c, uint64_t now)
+{
+    bool go;
+
+    pthread_mutex_lock(&c->mu);
+    go = c->tls_start && !c->dead && c->out_len == c->out_off;
+    if (go)
+        c->tls_start = false;
+    pthread_mutex_unlock(&c->mu);
+    if (!go)
+        return 0;
+    if (!conn_tls_begin(c, now)) {
+        log_warnx("sin memoria para TLS con %s", c->addr);
+        kill_conn(c);
+        return -1;
+    }
+    conn_read(c, now);
+    return 1;
+}
+
 /* The socket takes more: write what waits, and read again if that lifted
- * the back-pressure. */
+ * the back-pressure (or a TLS handshake was waiting to write). */
 static void
 conn_write(struct conn *c, uint64_t now)
 {
@@ -335,8 +371,11 @@ conn_write(struct conn *c, uint64_t now)
         kill_conn(c);
         return;
     }
+    if (left == 0 && tls_switch(c, now) != 0)
+        return;
     pthread_mutex_lock(&c->mu);
-    again = c->can_read && !c->in_call && (size_t)left <= L.o->out_max;
+    again = (c->can_read || conn_tls_wants_write(c)) && !c->in_call &&
+            (size_t)left <= L.o->out_max;
     pthread_mutex_unlock(&c->mu);
     if (again)
         conn_read(c, now);
@@ -362,7 +401,7 @@ run_ready(uint64_t now)
         pthread_mutex_unlock(&c->mu);
         if (close_it)
             kill_conn(c);
-        else
+        else if (tls_switch(c, now) == 0)
             conn_read(c, now);
         conn_unref(c);                  /* the ready list's reference */
         c = next;
@@ -520,12 +559,14 @@ sweep(uint64_t now)
         if (out > 0 && since(now, t_out) > o->send_timeout_ms) {
             log_limitado("no-lee", c->addr, "%s no lee sus respuestas (%zu bytes "
                          "pendientes): se cierra la conexión", c->addr, out);
-        } else if (!busy && recmark_partial(&c->rm) &&
+        } else if (!busy && (recmark_partial(&c->rm) || conn_tls_handshaking(c)) &&
                    since(now, c->t_first_ms) > o->call_timeout_ms) {
-            log_limitado("lenta", c->addr, "%s no completó una llamada en %u ms: "
-                         "se cierra la conexión", c->addr, o->call_timeout_ms);
+            log_limitado("lenta", c->addr, "%s no completó %s en %u ms: "
+                         "se cierra la conexión", c->addr,
+                         conn_tls_handshaking(c) ? "el saludo TLS" : "una llamada",
+                         o->call_timeout_ms);
         } else if (!busy && out == 0 && o->idle_secs > 0 &&
-                   !recmark_partial(&c->rm) &&
+                   !recmark_partial(&c->rm) && !conn_tls_handshaking(c) &&
                    since(now, t_active) > (uint64_t)o->idle_secs * 1000) {
             log_debug("%s: conexión inactiva cerrada", c->addr);
         } else {

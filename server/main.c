@@ -16,6 +16,7 @@
 #include <rpc/rpc.h>
 
 #include "acceso.h"
+#include "tls_config.h"
 #include "bloqueo.h"
 #include "dispatch.h"
 #include "espera.h"
@@ -49,6 +50,7 @@ struct settings {
     bool            verbose;
     struct acceso_lista escritura;  /* --allow-write */
     struct acceso_lista lectura;    /* --allow-read */
+    struct tls_config   tls;        /* --tls and its files (tls_config.h) */
 };
 
 static void
@@ -112,6 +114,10 @@ usage(FILE *f)
 "                         (por omisión escribe cualquiera que pueda conectar)\n"
 "      --allow-read=RED   igual, para leer (por omisión lee cualquiera); sin\n"
 "                         --allow-write, limita también las escrituras\n"
+"                         (RED también puede ser tls:NOMBRE: la sucursal\n"
+"                         cuyo certificado TLS lleva ese nombre)\n"
+"      --allow-write-file=ARCHIVO  las entradas de --allow-write, una por\n"
+"                         línea (redes o tls:NOMBRE; '#' comenta)\n"
 "  -T, --threads=N        llamadas atendidas a la vez (por omisión 8); las\n"
 "                         escrituras que esperan al disco y las esperas de\n"
 "                         ESPERAR_MOVIMIENTOS no cuentan\n"
@@ -140,6 +146,7 @@ usage(FILE *f)
 "                         las conexiones (por omisión 1024, un inventario de\n"
 "                         varios millones de productos; 0 la desactiva); el\n"
 "                         registro de arranque dice cuánto ocupa\n"
+TLS_CONFIG_HELP
 "  -v, --verbose          anota cada llamada en el registro\n"
 "  -h, --help             muestra esta ayuda y termina\n"
 "  -V, --version          muestra la versión y termina\n"
@@ -217,12 +224,16 @@ parse_args(int argc, char **argv, struct settings *s)
         { "mmap",         required_argument, NULL, 'M' },
         { "allow-write",  required_argument, NULL, 'W' },
         { "allow-read",   required_argument, NULL, 'R' },
+        { "allow-write-file", required_argument, NULL, 'F' },
+        TLS_CONFIG_LONGOPTS,
         { "verbose",      no_argument,       NULL, 'v' },
         { "help",         no_argument,       NULL, 'h' },
         { "version",      no_argument,       NULL, 'V' },
         { NULL, 0, NULL, 0 }
     };
     unsigned long v;
+    char err[512];
+    bool misuse;
     int c;
 
     while ((c = getopt_long(argc, argv, "d:p:l:T:s:vhV", longopts, NULL)) != -1) {
@@ -304,11 +315,17 @@ parse_args(int argc, char **argv, struct settings *s)
             break;
         case 'W':
             if (!acceso_agregar(&s->escritura, optarg))
-                bad_option("--allow-write", optarg, "red CIDR, p. ej. 192.168.1.0/24");
+                bad_option("--allow-write", optarg, "red CIDR, p. ej. 192.168.1.0/24, "
+                           "o identidad TLS tls:NOMBRE");
             break;
         case 'R':
             if (!acceso_agregar(&s->lectura, optarg))
-                bad_option("--allow-read", optarg, "red CIDR, p. ej. 192.168.1.0/24");
+                bad_option("--allow-read", optarg, "red CIDR, p. ej. 192.168.1.0/24, "
+                           "o identidad TLS tls:NOMBRE");
+            break;
+        case 'F':
+            if (!acceso_agregar_archivo(&s->escritura, optarg, err, sizeof err))
+                bad_option("--allow-write-file", optarg, err);
             break;
         case 'v':
             s->verbose = true;
@@ -320,9 +337,19 @@ parse_args(int argc, char **argv, struct settings *s)
             printf("inventario-server %s\n", INVENTARIO_VERSION);
             exit(0);
         default:
+            if (tls_config_option(&s->tls, c, optarg, &misuse, err, sizeof err))
+                break;
+            if (misuse) {
+                fprintf(stderr, "inventario-server: %s\n", err);
+            }
             fprintf(stderr, "Pruebe 'inventario-server --help'.\n");
             exit(2);
         }
+    }
+    if (!tls_config_check(&s->tls, err, sizeof err)) {
+        fprintf(stderr, "inventario-server: %s\nPruebe 'inventario-server --help'.\n",
+                err);
+        exit(2);
     }
     if (optind < argc) {
         fprintf(stderr, "inventario-server: argumento inesperado: '%s'\n"
@@ -478,6 +505,9 @@ main(int argc, char **argv)
     log_init(set.verbose);
     set.max_conns = raise_nofile(set.max_conns);
     sigfd = stop_signals();
+    /* The TLS files before anything is registered: a bad one stops here. */
+    if (!tls_config_start(&set.tls, err, sizeof err))
+        fatalx("%s", err);
 
     /* One server per store, before anything else; lockfd stays open. */
     if (!store_lock(set.db, &lockfd, err, sizeof err))
@@ -534,6 +564,9 @@ main(int argc, char **argv)
     loop_drain(set.send_timeout_ms);
     loop_close_all();
     log_limitado_vaciar(true);
+    tls_config_stop(&set.tls);
+    acceso_liberar(&set.escritura);
+    acceso_liberar(&set.lectura);
     store_close(store);
     if (lockfd >= 0)
         close(lockfd);

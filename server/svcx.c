@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "tls.h"
 #include "xdrproc.h"
 
 struct svcx_call {
@@ -23,6 +24,8 @@ struct svcx_call {
     struct authunix_parms    aup;
     char                     machname[MAX_MACHINE_NAME + 1];
     gid_t                    gids[NGRPS];
+    bool                     tls_offer;     /* svcx_set_tls */
+    const char              *tls_identity;
 };
 
 uint64_t
@@ -179,6 +182,19 @@ svcx_job(struct svcx_call *c)
     return &c->job;
 }
 
+void
+svcx_set_tls(struct svcx_call *c, bool offer, const char *identity)
+{
+    c->tls_offer = offer;
+    c->tls_identity = identity;
+}
+
+const char *
+svcx_identity(SVCXPRT *xprt)
+{
+    return ((struct svcx_call *)xprt->xp_p1)->tls_identity;
+}
+
 SVCXPRT *
 svcx_xprt(struct svcx_call *c)
 {
@@ -263,6 +279,26 @@ reply_rpc_mismatch(struct svcx_call *c)
     (void)x_reply(&c->xprt, &m);
 }
 
+/* The answer to the AUTH_TLS probe (RFC 9289 section 4.1): success, with
+ * an AUTH_NONE verifier that holds the 8 bytes "STARTTLS". */
+static void
+reply_starttls(struct svcx_call *c)
+{
+    static char starttls[] = TLS_STARTTLS;
+    struct rpc_msg m;
+
+    memset(&m, 0, sizeof m);
+    m.rm_direction = REPLY;
+    m.rm_reply.rp_stat = MSG_ACCEPTED;
+    m.acpted_rply.ar_verf.oa_flavor = AUTH_NONE;
+    m.acpted_rply.ar_verf.oa_base = starttls;
+    m.acpted_rply.ar_verf.oa_length = TLS_STARTTLS_LEN;
+    m.acpted_rply.ar_stat = SUCCESS;
+    m.acpted_rply.ar_results.where = NULL;
+    m.acpted_rply.ar_results.proc = XDRPROC(xdr_void);
+    (void)x_reply(&c->xprt, &m);
+}
+
 /* The call header, up to the arguments. */
 static enum svcx_result
 header_in(struct svcx_call *c)
@@ -270,6 +306,7 @@ header_in(struct svcx_call *c)
     XDR *x = &c->args;
     u_int32_t xid, dir, rpcvers, prog, vers, proc;
     struct opaque_auth verf;
+    bool probe = false;
 
     xdrmem_create(x, c->rec, (u_int)c->len, XDR_DECODE);
     if (c->rec == NULL || !xdr_u_int32_t(x, &xid) || !xdr_u_int32_t(x, &dir) ||
@@ -301,6 +338,14 @@ header_in(struct svcx_call *c)
         }
         c->req.rq_clntcred = &c->aup;
         break;
+    case TLS_AUTH_FLAVOR:
+        /* Only a NULL call may ask for TLS, and only where it is offered. */
+        if (proc == NULLPROC && c->tls_offer) {
+            probe = true;
+            break;
+        }
+        svcerr_auth(&c->xprt, AUTH_REJECTEDCRED);
+        return SVCX_REJECTED_CRED;
     default:
         svcerr_auth(&c->xprt, AUTH_REJECTEDCRED);
         return SVCX_REJECTED_CRED;
@@ -312,6 +357,10 @@ header_in(struct svcx_call *c)
     if (vers < c->conf->low || vers > c->conf->high) {
         svcerr_progvers(&c->xprt, c->conf->low, c->conf->high);
         return SVCX_NO_PROG;
+    }
+    if (probe) {
+        reply_starttls(c);
+        return SVCX_STARTTLS;
     }
     return SVCX_OK;
 }

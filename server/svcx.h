@@ -48,7 +48,9 @@ enum svcx_result {
     SVCX_RPC_MISMATCH,
     SVCX_BAD_CRED,
     SVCX_REJECTED_CRED,
-    SVCX_NO_PROG
+    SVCX_NO_PROG,
+    SVCX_STARTTLS           /* the AUTH_TLS probe, answered STARTTLS: the
+                               connection turns to TLS once that is sent */
 };
 
 /* Where a call's reply and end go. */
@@ -70,6 +72,16 @@ struct svcx_sink {
 struct svcx_call *svcx_new(const struct svcx_conf *conf, char *rec, size_t len,
                            const struct sockaddr *peer, socklen_t peerlen,
                            const struct svcx_sink *sink, void *ctx);
+
+/* RPC-with-TLS (RFC 9289), set by the transport after svcx_new: whether
+ * the AUTH_TLS probe is answered STARTTLS on this connection (TLS is
+ * configured and the connection does not use it yet; otherwise the probe
+ * gets AUTH_REJECTEDCRED), and the TLS identity of the connection's client
+ * (NULL without TLS).  'identity' must outlive the call. */
+void svcx_set_tls(struct svcx_call *c, bool offer, const char *identity);
+
+/* From inside a dispatch function: the call's TLS identity, or NULL. */
+const char *svcx_identity(SVCXPRT *xprt);
 
 /* The pool job inside a call, and back. */
 struct pool_job *svcx_job(struct svcx_call *c);

@@ -3,14 +3,12 @@
 
 #include <errno.h>
 #include <poll.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
-#include <time.h>
 
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
@@ -165,48 +163,12 @@ fail:
     return NULL;
 }
 
-/*
- * At most THROTTLE_LINES failure lines per THROTTLE_SECS across all
- * connections, so that a flood of bad handshakes cannot flood the journal;
- * the next line printed says how many were left out.  Guarded by
- * throttle_mu (a leaf lock: nothing else is taken while it is held).
- */
-#define THROTTLE_LINES 5
-#define THROTTLE_SECS  10
-static pthread_mutex_t throttle_mu = PTHREAD_MUTEX_INITIALIZER;
-static time_t   throttle_start;
-static unsigned throttle_count;
-static unsigned long throttle_skipped;
-
+/* One line per refusal, throttled per address and reason (log.h): a flood
+ * of bad handshakes cannot flood the journal, and a new reason still shows. */
 static void
-log_refused(const struct tls_session *s, const char *why)
+log_refused(const struct tls_session *s, const char *kind, const char *why)
 {
-    struct timespec now;
-    unsigned long skipped = 0;
-    bool print;
-
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    pthread_mutex_lock(&throttle_mu);
-    if (now.tv_sec - throttle_start >= THROTTLE_SECS) {
-        throttle_start = now.tv_sec;
-        throttle_count = 0;
-    }
-    print = throttle_count < THROTTLE_LINES;
-    if (print) {
-        throttle_count++;
-        skipped = throttle_skipped;
-        throttle_skipped = 0;
-    } else {
-        throttle_skipped++;
-    }
-    pthread_mutex_unlock(&throttle_mu);
-    if (!print)
-        return;
-    if (skipped > 0)
-        log_warnx("TLS con %s rechazado: %s (y otros %lu rechazos sin anotar)",
-                  s->peer, why, skipped);
-    else
-        log_warnx("TLS con %s rechazado: %s", s->peer, why);
+    log_limitado(kind, s->peer, "TLS con %s rechazado: %s", s->peer, why);
 }
 
 /* A name that can stand for the caller in 'origen' and --allow-write:
@@ -272,13 +234,13 @@ finish(struct tls_session *s)
 {
     if (!tls_alpn_ok(s->g)) {
         gnutls_alert_send(s->g, GNUTLS_AL_FATAL, GNUTLS_A_NO_APPLICATION_PROTOCOL);
-        log_refused(s, "sin el protocolo de aplicación ALPN sunrpc");
+        log_refused(s, "tls-alpn", "sin el protocolo de aplicación ALPN sunrpc");
         return TLS_STEP_FAILED;
     }
     if (!take_identity(s)) {
         gnutls_alert_send(s->g, GNUTLS_AL_FATAL, GNUTLS_A_BAD_CERTIFICATE);
-        log_refused(s, "el certificado no tiene un nombre utilizable (CN, DNS o "
-                       "URI de hasta 64 caracteres ASCII visibles, sin espacios)");
+        log_refused(s, "tls-nombre", "el certificado no tiene un nombre utilizable "
+                    "(CN, DNS o URI de hasta 64 caracteres ASCII visibles, sin espacios)");
         return TLS_STEP_FAILED;
     }
     s->done = true;
@@ -289,7 +251,7 @@ finish(struct tls_session *s)
 enum tls_step
 tls_session_handshake(struct tls_session *s)
 {
-    char why[256];
+    char why[256], kind[24];
     int r;
 
     if (s->done)
@@ -305,9 +267,14 @@ tls_session_handshake(struct tls_session *s)
         break;
     }
     tls_error_text(s->g, r, why, sizeof why);
+    /* The reason's key: the error, or for a certificate the verdict. */
+    if (r == GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR)
+        snprintf(kind, sizeof kind, "tls-cert-%x", gnutls_session_get_verify_cert_status(s->g));
+    else
+        snprintf(kind, sizeof kind, "tls%d", r);
     /* Best effort: the socket may not take it, and the connection closes. */
     gnutls_alert_send_appropriate(s->g, r);
-    log_refused(s, why);
+    log_refused(s, kind, why);
     return TLS_STEP_FAILED;
 }
 

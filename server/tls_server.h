@@ -43,7 +43,7 @@ struct tls_session;
 
 /*
  * A server session on fd (non-blocking, connected).  'peer' names the
- * client in log lines (its address).  'preread' holds n bytes the transport
+ * client in log lines (its address, also the throttling key).  'preread' holds n bytes the transport
  * already took from the socket after the probe's call, which belong to the
  * TLS stream (a client that did not wait for the reply); they are read
  * before the socket.  NULL if out of memory.
@@ -61,9 +61,8 @@ enum tls_step {
 
 /*
  * Advances the handshake as far as the socket allows.  On TLS_STEP_FAILED
- * one line says why (throttled: at most a few per second across all
- * connections, then a count of those left out), and a TLS alert has been
- * sent where one applies.  The transport's call deadline bounds how long a
+ * one line says why (log_limitado: throttled per address and reason), and
+ * a TLS alert has been sent where one applies.  The transport's call deadline bounds how long a
  * handshake may take; this module keeps no clock.
  */
 enum tls_step tls_session_handshake(struct tls_session *s);

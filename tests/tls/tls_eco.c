@@ -174,8 +174,7 @@ aceptar(int lfd)
         if (conns[i].fd < 0) {
             conns[i].fd = fd;
             inet_ntop(AF_INET, &a.sin_addr, ip, sizeof ip);
-            snprintf(conns[i].peer, sizeof conns[i].peer, "%s:%u", ip,
-                     (unsigned)ntohs(a.sin_port));
+            snprintf(conns[i].peer, sizeof conns[i].peer, "%s", ip);
             return;
         }
     close(fd);
