@@ -70,10 +70,18 @@ fallo_en_llamada(struct conexion *c, enum clnt_stat st, enum llamada_tipo tipo,
         }
         return RES_NO_OFRECIDO;
     case RPC_AUTHERROR:
-        conexion_fallo(c, "El servidor en %s no permite %s desde esta máquina: "
-                       "su red no está entre las autorizadas (opciones "
-                       "--allow-write y --allow-read del servidor).", c->host,
-                       tipo == LLAMADA_LECTURA ? "consultar" : "hacer cambios");
+        if (c->tls == NULL)
+            conexion_fallo(c, "El servidor en %s no permite %s desde esta máquina: "
+                           "su red no está entre las autorizadas (opciones "
+                           "--allow-write y --allow-read del servidor), o exige "
+                           "TLS (--tls required: use --tls).", c->host,
+                           tipo == LLAMADA_LECTURA ? "consultar" : "hacer cambios");
+        else
+            conexion_fallo(c, "El servidor en %s no permite %s a esta sucursal: ni "
+                           "su certificado ni su red están entre los autorizados "
+                           "(opciones --allow-write y --allow-read del servidor).",
+                           c->host, tipo == LLAMADA_LECTURA ? "consultar"
+                                                            : "hacer cambios");
         return RES_SIN_PERMISO;
     case RPC_CANTDECODEARGS:
         conexion_fallo(c, "El servidor en %s no pudo leer los datos enviados: "

@@ -248,6 +248,19 @@ finish(struct tls_session *s)
     return TLS_STEP_DONE;
 }
 
+/* The TLS alert for a client certificate that did not verify. */
+static gnutls_alert_description_t
+cert_alert(unsigned status)
+{
+    if (status & GNUTLS_CERT_REVOKED)
+        return GNUTLS_A_CERTIFICATE_REVOKED;
+    if (status & (GNUTLS_CERT_EXPIRED | GNUTLS_CERT_NOT_ACTIVATED))
+        return GNUTLS_A_CERTIFICATE_EXPIRED;
+    if (status & (GNUTLS_CERT_SIGNER_NOT_FOUND | GNUTLS_CERT_SIGNER_NOT_CA))
+        return GNUTLS_A_UNKNOWN_CA;
+    return GNUTLS_A_BAD_CERTIFICATE;
+}
+
 enum tls_step
 tls_session_handshake(struct tls_session *s)
 {
@@ -272,8 +285,13 @@ tls_session_handshake(struct tls_session *s)
         snprintf(kind, sizeof kind, "tls-cert-%x", gnutls_session_get_verify_cert_status(s->g));
     else
         snprintf(kind, sizeof kind, "tls%d", r);
-    /* Best effort: the socket may not take it, and the connection closes. */
-    gnutls_alert_send_appropriate(s->g, r);
+    /* Best effort: the socket may not take it, and the connection closes.
+     * A certificate refused says why, so that the branch's client can. */
+    if (r == GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR)
+        gnutls_alert_send(s->g, GNUTLS_AL_FATAL,
+                          cert_alert(gnutls_session_get_verify_cert_status(s->g)));
+    else
+        gnutls_alert_send_appropriate(s->g, r);
     log_refused(s, kind, why);
     return TLS_STEP_FAILED;
 }

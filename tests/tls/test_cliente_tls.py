@@ -2,6 +2,7 @@
 (servidor_falso.py) and against the real server: the probe, the handshake,
 every call inside TLS, and never clear text when TLS is not to be had."""
 import os
+import shutil
 import subprocess
 import unittest
 
@@ -81,6 +82,59 @@ class ClienteTls(tlslib.WithPki):
         self.assertIn("No se pudo establecer TLS con el servidor en localhost", r.stderr)
         self.assertIn("firmado por una CA que no es la de la cadena", r.stderr)
         self.assertEqual(s.peers, [])
+
+    def tls_server(self, pki_dir=None, *args):
+        cert, key, ca, crl = self.pki.server_files()
+        if pki_dir is not None:
+            crl = os.path.join(pki_dir, "crl.pem")
+        srv = harness.Server(args=["--tls-cert", cert, "--tls-key", key, "--tls-ca", ca,
+                                   "--tls-crl", crl] + list(args))
+        srv.start()
+        self.addCleanup(srv.__exit__, None, None, None)
+        return srv
+
+    def test_real_server_every_call_inside_tls(self):
+        srv = self.tls_server(None, "--tls", "required")
+        r = self.client(srv.program, "agregar", "A1", "Cámara réflex", "12")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = self.client(srv.program, "ajustar", "A1", "-3", "--motivo", "venta")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = self.client(srv.program, "--json", "movimientos", name="sucursal-sur")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout.count('"origen": "tls:sucursal-norte 127.0.0.1"'), 2,
+                         r.stdout)
+        r = self.client(srv.program, "obtener", "A1", tls=())    # clear text: refused
+        self.assertEqual(r.returncode, 2, r.stderr)
+        cert, key = self.pki.cert("sucursal-norte")
+        r = subprocess.run([harness.CLIENT, "--program", str(srv.program), "obtener", "A1"],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 10, r.stderr)
+
+    def test_stress_over_tls(self):
+        srv = self.tls_server(None, "--tls", "required")
+        cert, key = self.pki.cert("sucursal-sur")
+        r = subprocess.run([harness.STRESS, "-p", str(srv.program), "--host", "localhost",
+                            "--clients", "4", "--ops", "400", "--tls", "--tls-cert", cert,
+                            "--tls-key", key, "--tls-ca", self.pki.ca, "--fail-on-error"],
+                           capture_output=True, text=True, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
+    def test_crl_revokes_one_branch_the_others_go_on(self):
+        ca = os.path.join(self.pki.dir, "copia")
+        shutil.copytree(self.pki.a, ca)
+        self.addCleanup(shutil.rmtree, ca, True)
+        srv = self.tls_server(ca)
+        for name in ("sucursal-norte", "sucursal-sur"):
+            self.assertEqual(self.client(srv.program, "estado", name=name).returncode, 0)
+        subprocess.run([tlslib.CERTIFICADOS, ca, "revocar", "sucursal-sur"], check=True,
+                       capture_output=True, timeout=60)
+        srv.restart()                   # the CRL is read at start
+        r = self.client(srv.program, "estado", name="sucursal-sur")
+        self.assertEqual(r.returncode, 13, r.stderr)
+        self.assertIn("nuestro certificado está revocado", r.stderr)
+        self.assertEqual(self.client(srv.program, "estado",
+                                     name="sucursal-norte").returncode, 0)
+        self.assertIn("revocado", srv.log())
 
     def test_options_misused(self):
         r = subprocess.run([harness.CLIENT, "--tls-ca", self.pki.ca, "listar"],
