@@ -22,8 +22,12 @@ store and Redis once, in turn, so that a slow minute of a shared machine
 falls on all of them alike.  Ratios (to NULL, to the 1000-product rate, to
 Redis) are taken within each round, and the median of those is reported.
 
-TLS: the rows of NULL and OBTENER over TLS go in filas_tls() below (the
-hook is there, empty, until the transport offers TLS).
+TLS: where certtool is installed, the 1000-product server also offers
+RPC-with-TLS (--tls optional, certificates from scripts/certificados.sh in
+the temporary folder), and filas_tls() measures NULL and OBTENER over TLS
+on that same server in every round, reported as ratios to the same calls
+in clear text within the round; new connections per second (probe,
+handshake and one NULL inside TLS, from Python's ssl) apart.
 """
 import argparse
 import json
@@ -32,6 +36,9 @@ import shutil
 import signal
 import socket
 import sqlite3
+import ssl
+import struct
+import threading
 import statistics
 import subprocess
 import sys
@@ -61,8 +68,9 @@ class Fallo(Exception):
 class Servidor:
     """An inventario-server on its own store, under a transient program."""
 
-    def __init__(self, binario, dir, nombre, prog):
+    def __init__(self, binario, dir, nombre, prog, extra=()):
         self.binario, self.dir, self.prog = binario, dir, prog
+        self.extra = list(extra)        # more options (TLS)
         os.makedirs(dir, exist_ok=True)
         self.db = os.path.join(dir, nombre + ".db")
         self.log = os.path.join(dir, nombre + ".log")
@@ -72,7 +80,8 @@ class Servidor:
         for intento in range(8):
             with open(self.log, "ab") as log:
                 self.proc = subprocess.Popen(
-                    [self.binario, "--db", self.db, "--program", str(self.prog)],
+                    [self.binario, "--db", self.db, "--program", str(self.prog)]
+                    + self.extra,
                     stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                     start_new_session=True)
             fin = time.monotonic() + 120
@@ -90,6 +99,16 @@ class Servidor:
             self.proc = None
             self.prog += 1
         raise Fallo("el servidor de %s no arrancó: %s" % (self.db, cola(self.log)))
+
+    def puerto(self):
+        """The server's TCP port, as rpcbind has it."""
+        out = subprocess.run(["rpcinfo", "-p", "127.0.0.1"], capture_output=True,
+                             text=True, timeout=30).stdout
+        for linea in out.splitlines():
+            f = linea.split()
+            if len(f) >= 4 and f[0] == str(self.prog) and f[2] == "tcp":
+                return int(f[3])
+        raise Fallo("rpcbind no conoce el programa %d" % self.prog)
 
     def parar(self):
         if self.proc is not None and self.proc.poll() is None:
@@ -134,14 +153,14 @@ def almacen(srv, productos):
 
 # -- measuring -------------------------------------------------------------------
 
-def bench(a, srv, productos, escenarios, clientes):
+def bench(a, srv, productos, escenarios, clientes, extra=()):
     """One inventario-stress --bench run: {(escenario, clientes): row}."""
     cmd = [a.stress, "--program", str(srv.prog), "--host", "127.0.0.1", "--bench",
            "--bench-ops", ",".join(escenarios),
            "--bench-clients", ",".join(str(c) for c in clientes),
            "--bench-seconds", str(a.segundos), "--products", str(productos),
            "--prefix", PREFIJO, "--no-preload", "--conservar", "--json",
-           "--db-dir", srv.dir]
+           "--db-dir", srv.dir] + list(extra)
     p = subprocess.run(cmd, capture_output=True, text=True, stdin=subprocess.DEVNULL,
                        timeout=600)
     if p.returncode != 0:
@@ -228,12 +247,101 @@ class Redis:
                 self.proc.wait()
 
 
+class Pki:
+    """A CA, the server's certificate (localhost, 127.0.0.1) and a branch's,
+    made by scripts/certificados.sh in dir; None where certtool is missing."""
+
+    def __init__(self, dir):
+        script = os.path.join(ROOT, "scripts", "certificados.sh")
+        for args in ([dir], [dir, "sucursal", "banco"]):
+            subprocess.run([script] + args, check=True, stdout=subprocess.DEVNULL,
+                           timeout=120)
+        self.dir = dir
+        self.ca = os.path.join(dir, "ca.pem")
+        self.cert = os.path.join(dir, "sucursales", "banco.pem")
+        self.key = os.path.join(dir, "sucursales", "banco-key.pem")
+
+    def servidor(self):
+        """The server's options: TLS offered, clear text still served."""
+        return ["--tls", "optional", "--tls-cert", os.path.join(self.dir, "servidor.pem"),
+                "--tls-key", os.path.join(self.dir, "servidor-key.pem"), "--tls-ca", self.ca]
+
+    def cliente(self):
+        return ["--tls", "--tls-cert", self.cert, "--tls-key", self.key, "--tls-ca", self.ca]
+
+    @staticmethod
+    def posible():
+        return shutil.which("certtool") is not None
+
+
+def conexiones_tls(srv, pki, segundos, hilos=4):
+    """New RPC-with-TLS connections per second: each one the AUTH_TLS probe,
+    the TLS 1.3 handshake with a client certificate, and one NULL call
+    inside TLS (TLS 1.3 tells of a refused certificate only then), from
+    Python's ssl in a few threads."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+    ctx.load_verify_locations(pki.ca)
+    ctx.load_cert_chain(pki.cert, pki.key)
+    ctx.set_alpn_protocols(["sunrpc"])
+    port = srv.puerto()
+    fin = time.monotonic() + segundos
+    cuenta, fallos = [0] * hilos, []
+
+    def registro(xid, cred):
+        body = struct.pack(">10I", xid, 0, 2, srv.prog, 1, 0, cred, 0, 0, 0)
+        return struct.pack(">I", 0x80000000 | len(body)) + body
+
+    def leer(s, n):
+        b = b""
+        while len(b) < n:
+            c = s.recv(n - len(b))
+            if not c:
+                raise ConnectionError("cerrada")
+            b += c
+        return b
+
+    def respuesta(s):
+        (m,) = struct.unpack(">I", leer(s, 4))
+        return leer(s, m & 0x7FFFFFFF)
+
+    def uno(i):
+        try:
+            while time.monotonic() < fin:
+                with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
+                    s.sendall(registro(1, 7))
+                    if b"STARTTLS" not in respuesta(s):
+                        raise Fallo("el servidor no respondió STARTTLS")
+                    with ctx.wrap_socket(s, server_hostname="127.0.0.1") as t:
+                        t.sendall(registro(2, 0))
+                        respuesta(t)
+                cuenta[i] += 1
+        except (OSError, ssl.SSLError, Fallo) as e:
+            fallos.append(repr(e))
+
+    t0 = time.monotonic()
+    hs = [threading.Thread(target=uno, args=(i,)) for i in range(hilos)]
+    for h in hs:
+        h.start()
+    for h in hs:
+        h.join()
+    if fallos:
+        raise Fallo("conexiones TLS: %s" % fallos[0])
+    return sum(cuenta) / (time.monotonic() - t0)
+
+
 def filas_tls(a, srv, ronda):
-    """Hook for the TLS rows: NULL and OBTENER at 1 and 16 clients over TLS,
-    against srv, as {(escenario + "_tls", clientes): {"ops_s", "lat_ms"}}.
-    Empty until the transport offers TLS; the table shows the rows it
-    returns beside the plain ones, with their ratio to plain NULL."""
-    return {}
+    """NULL and OBTENER over TLS against srv (the 1000-product server, which
+    offers TLS when a Pki was made), as {(escenario + "_tls", clientes):
+    row}, and new TLS connections per second as ("conexiones_tls", 4).
+    Empty without TLS."""
+    if getattr(srv, "pki", None) is None:
+        return {}
+    filas, _ = bench(a, srv, a.productos, ["null", "obtener"], a.clientes,
+                     srv.pki.cliente())
+    out = {(esc + "_tls", c): f for (esc, c), f in filas.items()}
+    out[("conexiones_tls", 4)] = {"ops_s": conexiones_tls(srv, srv.pki, a.segundos)}
+    return out
 
 
 # -- the run ---------------------------------------------------------------------
@@ -257,8 +365,12 @@ def ejecutar(a, tmp):
     srv, redis = {}, None
     try:
         for nombre, n in tiendas:
+            pki = None
+            if nombre == "mil" and Pki.posible():
+                pki = Pki(os.path.join(tmp, "pki"))
             srv[nombre] = Servidor(a.server, os.path.join(tmp, nombre), nombre,
-                                   next(progs))
+                                   next(progs), pki.servidor() if pki else ())
+            srv[nombre].pki = pki
             aviso("creando el almacén de %d productos..." % n)
             res["construir_s_" + nombre] = almacen(srv[nombre], n)
             aviso("  %.1f s" % res["construir_s_" + nombre])
@@ -359,8 +471,13 @@ def resumen(a, res):
     if R and None not in b:
         m["bloqueo"] = {"ops_s": mediana([f["ops_s"] for f in b]),
                         "p99_ms": mediana([f["lat_ms"]["p99"] for f in b])}
+    # TLS: each row with its ratio to the same call in clear text, within
+    # its round.
     for r in R:
         for k, f in r["tls"].items():
+            claro = r["mil"].get(k.replace("_tls", "")) if "_tls@" in k else None
+            f = dict(f, x_claro=f["ops_s"] / claro["ops_s"]
+                     if claro and claro["ops_s"] else None)
             m.setdefault(("tls", k), []).append(f)
     if res["redis"]:
         for k in R[0]["redis"]:
@@ -419,10 +536,20 @@ def imprimir(a, res, m):
                                          num(m["bloqueo"]["p99_ms"], "%.3f")))
     tls = sorted(k for k in m if k[0] == "tls")
     if tls:
+        print("\nRPC con TLS (TLS 1.3, certificado de cliente; el mismo servidor)")
+        print("%-26s %4s %10s %8s" % ("escenario", "cli", "ops/s", "x claro"))
         for k in tls:
-            print("%-26s %10s" % (k[1], num(mediana([f["ops_s"] for f in m[k]]))))
+            esc, c = k[1].split("@")
+            fs = m[k]
+            nombre = ("conexiones nuevas/s" if esc == "conexiones_tls"
+                      else NOMBRES[esc[:-4]] + " con TLS")
+            print("%-26s %4s %10s %8s" % (nombre, c, num(mediana([f["ops_s"] for f in fs])),
+                                          num(mediana([f.get("x_claro") for f in fs]),
+                                              "%.2f")))
+        print("(conexiones nuevas: sonda AUTH_TLS, saludo TLS y un NULL, desde ssl de "
+              "Python en 4 hilos)")
     else:
-        print("(TLS: sin filas; el transporte aún no lo ofrece)")
+        print("\n(TLS: sin filas; falta certtool, del paquete gnutls-bin)")
     if res["redis"]:
         print("\nRedis (redis-benchmark; appendonly, appendfsync always)")
         for prueba in ("ping_mbulk", "incr"):
