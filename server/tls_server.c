@@ -248,6 +248,23 @@ finish(struct tls_session *s)
     return TLS_STEP_DONE;
 }
 
+/*
+ * Before the connection closes on a refused handshake: what the client
+ * already sent after its Finished (its first call, in TLS 1.3) is read and
+ * dropped, so that closing sends FIN, not RST, and the client reads the
+ * alert that says why instead of a reset.  Bounded: a few reads.
+ */
+static void
+discard_input(struct tls_session *s)
+{
+    char buf[4096];
+
+    for (int i = 0; i < 16; i++)
+        if (recv(s->fd, buf, sizeof buf, MSG_DONTWAIT) <= 0)
+            break;
+    (void)shutdown(s->fd, SHUT_WR);
+}
+
 /* The TLS alert for a client certificate that did not verify. */
 static gnutls_alert_description_t
 cert_alert(unsigned status)
@@ -292,6 +309,7 @@ tls_session_handshake(struct tls_session *s)
                           cert_alert(gnutls_session_get_verify_cert_status(s->g)));
     else
         gnutls_alert_send_appropriate(s->g, r);
+    discard_input(s);
     log_refused(s, kind, why);
     return TLS_STEP_FAILED;
 }
