@@ -4,6 +4,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -313,6 +315,8 @@ tls_stream_open(const struct tls_client *c, int fd, const char *host, int timeou
         snprintf(err, errlen, "TLS: fcntl: %s", strerror(errno));
         goto fail;
     }
+    /* As on the server (conn_tls.c): no Nagle delay between TLS's pieces. */
+    (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
     if (!setup(c, t, host)) {
         snprintf(err, errlen, "no se pudo preparar la sesión TLS");
         goto fail;

@@ -309,6 +309,8 @@ def conexiones_tls(srv, pki, segundos, hilos=4):
         try:
             while time.monotonic() < fin:
                 with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
+                    # As the project's client: no Nagle wait after Finished.
+                    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                     s.sendall(registro(1, 7))
                     if b"STARTTLS" not in respuesta(s):
                         raise Fallo("el servidor no respondió STARTTLS")

@@ -2,6 +2,8 @@
 #include "conn_tls.h"
 
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -60,6 +62,10 @@ conn_tls_begin(struct conn *c, uint64_t now_ms)
     c->pend = NULL;
     c->pend_len = c->pend_off = 0;
     c->t_first_ms = now_ms;
+    /* TLS writes a flight or a record in pieces: with Nagle's algorithm
+     * each piece after the first waits for the peer's delayed ACK (40 ms
+     * here, on every handshake and many replies).  Best effort. */
+    (void)setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
     pthread_mutex_lock(&c->mu);
     c->has_pend = false;
     c->io_ctx = t;
