@@ -39,9 +39,8 @@
 #include "conn.h"
 #include "conn_tls.h"
 #include "log.h"
+#include "loop_priv.h"
 
-/* Bytes read from a socket at a time, into one buffer of the loop's. */
-#define SCRATCH   65536
 #define MAX_EVENTS 256
 #define SWEEP_MS   250
 /* epoll tags below this are not connections (conn pointers are larger). */
@@ -50,28 +49,16 @@
 #define TAG_LISTEN 16
 #define TAG_MAX    4096
 
-/* The one loop (one per process, run by main's thread). */
-static struct {
-    const struct loop_opts *o;
-    int              ep, wake_fd;
-    struct conn    **tab;               /* open connections */
-    size_t           n, cap;
-    struct conn     *grave;             /* closed in this batch, to unref */
-    uint64_t         last_sweep, last_accept;
-    unsigned         closed_since_trim;
-    bool             draining;          /* stopping: write, read no more */
-    char             scratch[SCRATCH];
+/* The one loop (loop_priv.h): global so that loop_admision.c shares it;
+ * only the loop thread touches it, but for the ready list (rl_mu). */
+struct loop_state L = { .ep = -1, .wake_fd = -1, .rl_mu = PTHREAD_MUTEX_INITIALIZER };
 
-    pthread_mutex_t  rl_mu;
-    struct conn     *rl_head, *rl_tail; /* ready list (rl_mu) */
-} L = { .ep = -1, .wake_fd = -1, .rl_mu = PTHREAD_MUTEX_INITIALIZER };
-
-static _Atomic unsigned conexiones;
+_Atomic unsigned loop_n_conexiones;
 
 unsigned
 loop_conexiones(void)
 {
-    return atomic_load(&conexiones);
+    return atomic_load(&loop_n_conexiones);
 }
 
 /* -- the calls' side: what svcx calls on a worker -------------------------- */
@@ -160,8 +147,8 @@ static const struct svcx_sink conn_sink = { sink_send, sink_done };
 
 /* Closes c: out of the table and of epoll at once; its memory and fd go
  * when the last reference does (after this batch, or when its call ends). */
-static void
-kill_conn(struct conn *c)
+void
+loop_kill(struct conn *c)
 {
     bool busy;
 
@@ -178,7 +165,7 @@ kill_conn(struct conn *c)
         (void)shutdown(c->fd, SHUT_RDWR);   /* the peer hears of it now */
     L.tab[c->slot] = L.tab[--L.n];
     L.tab[c->slot]->slot = c->slot;
-    atomic_store(&conexiones, (unsigned)L.n);
+    atomic_store(&loop_n_conexiones, (unsigned)L.n);
     L.closed_since_trim++;
     c->grave_next = L.grave;        /* the table's reference, dropped later */
     L.grave = c;
@@ -210,7 +197,7 @@ dispatch(struct conn *c, bool more_in_socket, uint64_t now)
                     c->peerlen, &conn_sink, c);
     if (call == NULL) {
         log_warnx("sin memoria para una llamada de %s", c->addr);
-        kill_conn(c);
+        loop_kill(c);
         return;
     }
     svcx_set_tls(call, conn_tls_offered() && !conn_tls_active(c), conn_tls_identity(c));
@@ -239,7 +226,7 @@ feed(struct conn *c, const char *data, size_t n, size_t *used, uint64_t now)
         log_limitado("registro", c->addr, "%s envió un registro de más de %u "
                      "bytes o de demasiados fragmentos; se cierra la conexión",
                      c->addr, (unsigned)L.o->rec_max);
-        kill_conn(c);
+        loop_kill(c);
         return -1;
     }
     return rc == RECMARK_RECORD;
@@ -301,7 +288,7 @@ conn_read(struct conn *c, uint64_t now)
             return;
         }
         if (n <= 0) {                   /* the peer closed, or an error */
-            kill_conn(c);
+            loop_kill(c);
             return;
         }
         r = feed(c, L.scratch, (size_t)n, &used, now);
@@ -311,7 +298,7 @@ conn_read(struct conn *c, uint64_t now)
             if (used < (size_t)n) {
                 c->pend_len = (size_t)n - used;
                 if ((c->pend = malloc(c->pend_len)) == NULL) {
-                    kill_conn(c);
+                    loop_kill(c);
                     return;
                 }
                 memcpy(c->pend, L.scratch + used, c->pend_len);
@@ -352,7 +339,7 @@ tls_switch(struct conn *c, uint64_t now)
         return 0;
     if (!conn_tls_begin(c, now)) {
         log_warnx("sin memoria para TLS con %s", c->addr);
-        kill_conn(c);
+        loop_kill(c);
         return -1;
     }
     conn_read(c, now);
@@ -368,7 +355,7 @@ conn_write(struct conn *c, uint64_t now)
     bool again;
 
     if (left < 0) {
-        kill_conn(c);
+        loop_kill(c);
         return;
     }
     if (left == 0 && tls_switch(c, now) != 0)
@@ -400,187 +387,12 @@ run_ready(uint64_t now)
         close_it = c->want_close && !c->dead;
         pthread_mutex_unlock(&c->mu);
         if (close_it)
-            kill_conn(c);
+            loop_kill(c);
         else if (tls_switch(c, now) == 0)
             conn_read(c, now);
         conn_unref(c);                  /* the ready list's reference */
         c = next;
     }
-}
-
-/* -- accepting -------------------------------------------------------------- */
-
-/* The connection idle (or trickling) longest, of one address if addr16 is
- * given; NULL if every candidate has a call running.  Linear in the table:
- * it runs only when a limit is reached. */
-static struct conn *
-victim(const uint8_t *addr16)
-{
-    struct conn *best = NULL;
-    uint64_t oldest = UINT64_MAX;
-
-    for (size_t i = 0; i < L.n; i++) {
-        struct conn *c = L.tab[i];
-        uint64_t t;
-        bool busy;
-
-        if (addr16 != NULL && memcmp(c->addr16, addr16, 16) != 0)
-            continue;
-        pthread_mutex_lock(&c->mu);
-        busy = c->in_call;
-        t = c->t_active_ms;
-        pthread_mutex_unlock(&c->mu);
-        if (!busy && t < oldest) {
-            oldest = t;
-            best = c;
-        }
-    }
-    return best;
-}
-
-static size_t
-count_addr(const uint8_t *addr16)
-{
-    size_t k = 0;
-
-    for (size_t i = 0; i < L.n; i++)
-        k += memcmp(L.tab[i]->addr16, addr16, 16) == 0;
-    return k;
-}
-
-/* Takes one new connection into the table; false if it had to be refused. */
-static bool
-admit(struct conn *c)
-{
-    struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
-                              .data.ptr = c };
-
-    if (count_addr(c->addr16) >= L.o->max_per_addr) {
-        struct conn *v = victim(c->addr16);
-
-        if (v == NULL) {
-            log_limitado("limite-direccion", c->addr, "%s tiene ya %u conexiones "
-                         "ocupadas; se rechaza otra", c->addr, L.o->max_per_addr);
-            return false;
-        }
-        log_limitado("expulsion", c->addr, "%s llegó a %u conexiones: se cierra "
-                     "su conexión inactiva más antigua", c->addr,
-                     L.o->max_per_addr);
-        kill_conn(v);
-    }
-    if (L.n >= L.o->max_conns) {
-        struct conn *v = victim(NULL);
-
-        if (v == NULL) {
-            log_limitado("limite", c->addr, "%u conexiones, todas con una llamada "
-                         "en curso: se rechaza la de %s", L.o->max_conns, c->addr);
-            return false;
-        }
-        log_limitado("expulsion-tabla", "", "%u conexiones: se cierra la inactiva "
-                     "más antigua (de %s) para admitir otra", L.o->max_conns, v->addr);
-        kill_conn(v);
-    }
-    if (L.n == L.cap) {
-        size_t ncap = L.cap ? L.cap * 2 : 64;
-        struct conn **nt = realloc(L.tab, ncap * sizeof *nt);
-
-        if (nt == NULL)
-            return false;
-        L.tab = nt;
-        L.cap = ncap;
-    }
-    if (epoll_ctl(L.ep, EPOLL_CTL_ADD, c->fd, &ev) < 0) {
-        log_warn("bucle: epoll_ctl");
-        return false;
-    }
-    c->slot = (uint32_t)L.n;
-    L.tab[L.n++] = c;
-    atomic_store(&conexiones, (unsigned)L.n);
-    return true;
-}
-
-static void
-accept_some(int lfd, uint64_t now)
-{
-    for (int i = 0; i < 64; i++) {
-        struct sockaddr_in6 peer;
-        socklen_t len = sizeof peer;
-        struct conn *c;
-        int fd = accept4(lfd, (struct sockaddr *)&peer, &len,
-                         SOCK_NONBLOCK | SOCK_CLOEXEC);
-
-        if (fd < 0) {
-            if (errno == EMFILE || errno == ENFILE)
-                log_limitado("emfile", "", "no quedan descriptores de archivo "
-                             "para aceptar conexiones");
-            else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
-                     errno != ECONNABORTED)
-                log_warn("bucle: accept");
-            return;
-        }
-        L.last_accept = now;
-        c = conn_new(fd, (struct sockaddr *)&peer, len, L.o->rec_max, now);
-        if (c == NULL) {
-            close(fd);
-            continue;
-        }
-        if (!admit(c))
-            conn_unref(c);
-    }
-}
-
-/* -- timers ----------------------------------------------------------------- */
-
-/* Milliseconds from t to now; 0 if a worker stamped t after the loop read
- * its clock. */
-static uint64_t
-since(uint64_t now, uint64_t t)
-{
-    return now > t ? now - t : 0;
-}
-
-static void
-sweep(uint64_t now)
-{
-    const struct loop_opts *o = L.o;
-
-    for (size_t i = 0; i < L.n; ) {
-        struct conn *c = L.tab[i];
-        bool busy;
-        size_t out;
-        uint64_t t_out, t_active;
-
-        pthread_mutex_lock(&c->mu);
-        busy = c->in_call;
-        out = c->out_len - c->out_off;
-        t_out = c->t_out_ms;
-        t_active = c->t_active_ms;
-        pthread_mutex_unlock(&c->mu);
-        if (out > 0 && since(now, t_out) > o->send_timeout_ms) {
-            log_limitado("no-lee", c->addr, "%s no lee sus respuestas (%zu bytes "
-                         "pendientes): se cierra la conexión", c->addr, out);
-        } else if (!busy && (recmark_partial(&c->rm) || conn_tls_handshaking(c)) &&
-                   since(now, c->t_first_ms) > o->call_timeout_ms) {
-            log_limitado("lenta", c->addr, "%s no completó %s en %u ms: "
-                         "se cierra la conexión", c->addr,
-                         conn_tls_handshaking(c) ? "el saludo TLS" : "una llamada",
-                         o->call_timeout_ms);
-        } else if (!busy && out == 0 && o->idle_secs > 0 &&
-                   !recmark_partial(&c->rm) && !conn_tls_handshaking(c) &&
-                   since(now, t_active) > (uint64_t)o->idle_secs * 1000) {
-            log_debug("%s: conexión inactiva cerrada", c->addr);
-        } else {
-            i++;
-            continue;
-        }
-        kill_conn(c);           /* moves the last entry into slot i */
-    }
-    /* After a flood has gone, give the freed memory back to the system. */
-    if (L.closed_since_trim >= 64 && since(now, L.last_accept) > 1000) {
-        malloc_trim(0);
-        L.closed_since_trim = 0;
-    }
-    log_limitado_vaciar(false);
 }
 
 /* -- the loop ----------------------------------------------------------------- */
@@ -657,7 +469,7 @@ loop_run(const struct loop_opts *o)
                 if (read(L.wake_fd, &v, sizeof v) < 0 && errno != EAGAIN)
                     log_warn("bucle: eventfd");
             } else if (tag >= TAG_LISTEN && tag < TAG_MAX) {
-                accept_some(o->listen_fds[tag - TAG_LISTEN], now);
+                loop_accept(o->listen_fds[tag - TAG_LISTEN], now);
             } else {
                 struct conn *c = evs[i].data.ptr;
 
@@ -677,7 +489,7 @@ loop_run(const struct loop_opts *o)
         }
         run_ready(now);
         if (now - L.last_sweep >= SWEEP_MS) {
-            sweep(now);
+            loop_sweep(now);
             L.last_sweep = now;
         }
         bury();
@@ -703,8 +515,8 @@ flush_all(uint64_t now, unsigned max_ms)
         pthread_mutex_lock(&c->mu);
         t_out = c->t_out_ms;
         pthread_mutex_unlock(&c->mu);
-        if (c->dead || since(now, t_out) > max_ms) {
-            kill_conn(c);           /* moves the last entry into slot i */
+        if (c->dead || loop_since(now, t_out) > max_ms) {
+            loop_kill(c);           /* moves the last entry into slot i */
             continue;
         }
         pending = pending || conn_pending(c) > 0;
@@ -739,7 +551,7 @@ loop_close_all(void)
 {
     run_ready(svcx_now_ms());
     while (L.n > 0)
-        kill_conn(L.tab[L.n - 1]);
+        loop_kill(L.tab[L.n - 1]);
     bury();
     free(L.tab);
     L.tab = NULL;
