@@ -12,7 +12,10 @@ Checks what a test can check of README.md, docs/*.md and the man pages:
 - every relative link and every repository path (client/..., docs/...,
   scripts/..., and so on) cited in README.md and docs/*.md exists;
 - no tracked file cites the shared folder outside the repository, the
-  machine's work folder, or the design notes that lived there.
+  machine's work folder, or the design notes that lived there;
+- docs/arquitectura.md stays one page: at most 600 words, counted as
+  `wc -w` counts them (runs of non-blank characters), with the figure's
+  fenced code blocks excluded.
 
 The programs are the ones just built (INVENTARIO_SERVER, INVENTARIO_CLIENT,
 INVENTARIO_STRESS, set by tests/CMakeLists.txt).  Each failure names the
@@ -276,6 +279,15 @@ class Documentos(unittest.TestCase):
         # more, not inside a longer path or word (/usr/share/man/... is not).
         cls.repo_path = re.compile(r"(?<![\w./~$-])((?:%s)/[\w./*-]*)"
                                    % "|".join(re.escape(t) for t in sorted(tops)))
+
+    def test_arquitectura_una_pagina(self):
+        # The figure (fenced blocks) does not count: box-drawing is not prose.
+        text = re.sub(r"(?ms)^```.*?^```[ \t]*$", "", read("docs/arquitectura.md"))
+        words = len(text.split())
+        self.assertLessEqual(words, 600,
+                             "docs/arquitectura.md: %d words without the figure, "
+                             "at most 600 (one page); move detail to the other docs"
+                             % words)
 
     def test_enlaces_relativos(self):
         problems = []
