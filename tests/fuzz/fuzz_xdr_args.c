@@ -88,13 +88,84 @@ ref_texto_ok(const unsigned char *s, size_t n)
     return true;
 }
 
+/* Unicode's general category Cf (format characters) as of Unicode 14.0,
+ * from DerivedGeneralCategory.txt: the release Debian's libunistring 1.0
+ * follows.  Characters made Cf by a later release are listed apart
+ * (ref_cf_later): the contract refuses them once the library knows them, so
+ * either verdict is right for them here. */
+struct ref_range { uint32_t lo, hi; };
+
+static const struct ref_range ref_cf[] = {
+    { 0x00AD, 0x00AD }, { 0x0600, 0x0605 }, { 0x061C, 0x061C },
+    { 0x06DD, 0x06DD }, { 0x070F, 0x070F }, { 0x0890, 0x0891 },
+    { 0x08E2, 0x08E2 }, { 0x180E, 0x180E }, { 0x200B, 0x200F },
+    { 0x202A, 0x202E }, { 0x2060, 0x2064 }, { 0x2066, 0x206F },
+    { 0xFEFF, 0xFEFF }, { 0xFFF9, 0xFFFB }, { 0x110BD, 0x110BD },
+    { 0x110CD, 0x110CD }, { 0x13430, 0x13438 }, { 0x1BCA0, 0x1BCA3 },
+    { 0x1D173, 0x1D17A }, { 0xE0001, 0xE0001 }, { 0xE0020, 0xE007F },
+};
+static const struct ref_range ref_cf_later[] = {
+    { 0x13439, 0x1343F },                       /* Unicode 15.0 */
+};
+/* Category Zs (space separators), unchanged since Unicode 4.0.1. */
+static const struct ref_range ref_zs[] = {
+    { 0x0020, 0x0020 }, { 0x00A0, 0x00A0 }, { 0x1680, 0x1680 },
+    { 0x2000, 0x200A }, { 0x202F, 0x202F }, { 0x205F, 0x205F },
+    { 0x3000, 0x3000 },
+};
+
+#define REF_IN(table, cp) ref_in((table), sizeof (table) / sizeof (table)[0], (cp))
+
 static bool
+ref_in(const struct ref_range *t, size_t n, uint32_t cp)
+{
+    for (size_t i = 0; i < n; i++)
+        if (cp >= t[i].lo && cp <= t[i].hi)
+            return true;
+    return false;
+}
+
+/* Decodes the code point at s[*i] of a string ref_texto_ok accepted. */
+static uint32_t
+ref_next(const unsigned char *s, size_t *i)
+{
+    unsigned char c = s[*i];
+    size_t len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    uint32_t cp = len == 1 ? c : c & (0x7F >> len);
+
+    for (size_t j = 1; j < len; j++)
+        cp = (cp << 6) | (s[*i + j] & 0x3F);
+    *i += len;
+    return cp;
+}
+
+enum ref_verdict { REF_NO, REF_YES, REF_EITHER };
+
+/* An id or a name: 1..max bytes of valid text, no Cf anywhere, no Zs at
+ * either end. */
+static enum ref_verdict
 ref_id_ok(const char *s, size_t max)
 {
-    size_t n = strlen(s);
+    const unsigned char *u = (const unsigned char *)s;
+    size_t n = strlen(s), i = 0;
+    uint32_t cp = 0, first = 0;
+    bool later = false;
 
-    return n >= 1 && n <= max && ref_texto_ok((const unsigned char *)s, n) &&
-           s[0] != ' ' && s[n - 1] != ' ';
+    if (n < 1 || n > max || !ref_texto_ok(u, n))
+        return REF_NO;
+    while (i < n) {
+        bool at_start = i == 0;
+
+        cp = ref_next(u, &i);
+        if (at_start)
+            first = cp;
+        if (REF_IN(ref_cf, cp))
+            return REF_NO;
+        later = later || REF_IN(ref_cf_later, cp);
+    }
+    if (REF_IN(ref_zs, first) || REF_IN(ref_zs, cp))
+        return REF_NO;
+    return later ? REF_EITHER : REF_YES;
 }
 
 /* Checks one decoded string: within its wire bound, and validar.h agrees
@@ -104,7 +175,8 @@ check_string(const char *type, const char *field, const char *s, size_t bound,
              char kind)
 {
     size_t n;
-    bool v, ref;
+    bool v;
+    enum ref_verdict ref;
 
     if (s == NULL)
         fail(type, "a decoded string is NULL", field);
@@ -122,14 +194,15 @@ check_string(const char *type, const char *field, const char *s, size_t bound,
         break;
     case 'o':
         v = validar_id_opcional(s, n) == VALIDO;
-        ref = n == 0 || ref_id_ok(s, VALIDAR_ID_MAX);
+        ref = n == 0 ? REF_YES : ref_id_ok(s, VALIDAR_ID_MAX);
         break;
     default:
         v = validar_texto(s, n) == VALIDO;
-        ref = n <= VALIDAR_TEXTO_MAX && ref_texto_ok((const unsigned char *)s, n);
+        ref = n <= VALIDAR_TEXTO_MAX && ref_texto_ok((const unsigned char *)s, n)
+                  ? REF_YES : REF_NO;
         break;
     }
-    if (v != ref)
+    if (ref != REF_EITHER && v != (ref == REF_YES))
         fail(type, v ? "validar accepts what the contract refuses"
                      : "validar refuses what the contract accepts", field);
 }
