@@ -14,6 +14,7 @@
 #include "inventario.h"
 #include "log.h"
 #include "origen.h"
+#include "store.h"
 #include "svcx.h"
 #include "uniones.h"
 #include "validar.h"
@@ -104,15 +105,6 @@ void
 dispatch_contar(void)
 {
     atomic_fetch_add(&llamadas, 1);
-}
-
-static const char *
-estado_nombre(int e)
-{
-    static const char *const n[] = { "OK", "YA_EXISTE", "NO_ENCONTRADO",
-        "INVALIDO", "ERROR_INTERNO", "STOCK_INSUFICIENTE" };
-
-    return e >= 0 && (size_t)e < sizeof n / sizeof n[0] ? n[e] : "?";
 }
 
 /* The caller's address as text, "?" if it cannot be told. */
@@ -256,7 +248,8 @@ dispatch_inventario(struct svc_req *rq, SVCXPRT *xprt)
 
         caller_addr(xprt, addr, sizeof addr);
         log_debug("llamada v%lu %s de %s: %s", (unsigned long)rq->rq_vers,
-                  p->name, addr, estado_nombre(result_status(proc, &res)));
+                  p->name, addr,
+                  store_rc_nombre((enum store_rc)result_status(proc, &res)));
     }
     handlers_fin(&c);
 free_args:
