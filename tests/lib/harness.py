@@ -270,8 +270,10 @@ class Server(Process):
                 return int(line.split(" puerto ")[1].split()[0])
         raise AssertionError("the server does not listen on %s" % addr)
 
-    def client(self, version=1, host="127.0.0.1", timeout=5.0):
-        """A raw RPC client (tests/lib/rpc.py) on a fresh connection."""
+    def client(self, version=1, host="127.0.0.1", timeout=5.0, source=None):
+        """A raw RPC client (tests/lib/rpc.py) on a fresh connection, from
+        'source' (e.g. another loopback address) if given."""
         port = (self.listen_port(host) if ":" in host
                 else rpc.getport(self.program, version))
-        return rpc.Client(host, port, self.program, version, timeout=timeout * SLOW)
+        return rpc.Client(host, port, self.program, version, timeout=timeout * SLOW,
+                          source=source)

@@ -121,7 +121,8 @@ def record(payload, last=True):
 class Client:
     """One TCP connection to one program and version."""
 
-    def __init__(self, host, port, prog, vers, timeout=5.0, cred=None, rcvbuf=0):
+    def __init__(self, host, port, prog, vers, timeout=5.0, cred=None, rcvbuf=0,
+                 source=None):
         self.prog, self.vers = prog, vers
         self.cred = cred or (AUTH_NONE, b"")
         self.xid = (os.getpid() << 12) & 0x7FFFFFFF
@@ -131,6 +132,8 @@ class Client:
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
         self.sock.settimeout(timeout)
         try:
+            if source is not None:      # a source address of our own
+                self.sock.bind((source, 0))
             self.sock.connect((host, port))
         except OSError:
             self.sock.close()
