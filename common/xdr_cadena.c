@@ -4,6 +4,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* xdr_opaque's decoding, but the padding goes to a buffer of the caller's
+ * stack: libtirpc's goes to one static buffer that every thread decoding
+ * at once writes (harmless, but a data race all the same). */
+static bool_t
+bytes_in(XDR *xdrs, char *sp, u_int size)
+{
+    char pad[BYTES_PER_XDR_UNIT];
+    u_int rest = size % BYTES_PER_XDR_UNIT;
+
+    if (size > 0 && !XDR_GETBYTES(xdrs, sp, size))
+        return FALSE;
+    if (rest > 0 && !XDR_GETBYTES(xdrs, pad, BYTES_PER_XDR_UNIT - rest))
+        return FALSE;
+    return TRUE;
+}
+
 bool_t
 inv_xdr_string(XDR *xdrs, char **cpp, u_int maxsize)
 {
@@ -22,7 +38,7 @@ inv_xdr_string(XDR *xdrs, char **cpp, u_int maxsize)
         if (sp == NULL)
             return FALSE;
     }
-    if (!xdr_opaque(xdrs, sp, size)) {
+    if (!bytes_in(xdrs, sp, size)) {
         if (*cpp == NULL)
             free(sp);
         return FALSE;

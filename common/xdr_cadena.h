@@ -7,7 +7,9 @@
  * xdr_string, bound and all, but turns each embedded NUL into DEL (0x7F),
  * which every rule of validar.h refuses as a control character as well:
  * the string keeps its full length and validation sees the bad byte.
- * Encoding and freeing are xdr_string's own.
+ * Encoding and freeing are xdr_string's own.  Its padding is read into a
+ * buffer of its own, not into the static one libtirpc's xdr_opaque shares
+ * between threads, so decoders running at once do not race.
  *
  * rpcgen's XDR routines call it by name: right after rpcgen writes
  * inventario_xdr.c, cmake/rpcgen_cadena.cmake renames every xdr_string

@@ -21,6 +21,7 @@
 #include "reloj.h"
 #include "resolver.h"
 #include "rpcclient.h"
+#include "xdr_cadena.h"
 #include "xdrproc.h"
 
 #define RPCBIND_PUERTO "111"
@@ -207,6 +208,14 @@ puerto_de(const char *ua)
  * Only the port is used: a server listening on 0.0.0.0 registers that
  * address, and it is reached where rpcbind was.
  */
+/* rpcbind's answer, a universal address (RFC 5665: at most a few dozen
+ * bytes), decoded with a bound and without libtirpc's shared padding buffer. */
+static bool_t
+xdr_uaddr(XDR *x, char **ua)
+{
+    return inv_xdr_string(x, ua, 256);
+}
+
 static enum clnt_stat
 buscar_puerto(struct conexion *c, const struct rpcbind *rb, rpcvers_t vers,
               bool v6, unsigned *puerto, int *err)
@@ -228,14 +237,14 @@ buscar_puerto(struct conexion *c, const struct rpcbind *rb, rpcvers_t vers,
         return rpc_createerr.cf_stat;
     }
     st = clnt_call(cl, RPCBPROC_GETADDR, XDRPROC(xdr_rpcb), (char *)&args,
-                   XDRPROC(xdr_wrapstring), (char *)&ua, plazo(c));
+                   XDRPROC(xdr_uaddr), (char *)&ua, plazo(c));
     if (st == RPC_SUCCESS) {
         *puerto = puerto_de(ua);
     } else {
         clnt_geterr(cl, &re);
         *err = re.re_errno;
     }
-    xdr_free(XDRPROC(xdr_wrapstring), (char *)&ua);
+    xdr_free(XDRPROC(xdr_uaddr), (char *)&ua);
     descubrir_destruir(cl);                   /* not the descriptor: it is rb's */
     return st;
 }

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "tls.h"
+#include "xdr_cadena.h"
 #include "xdrproc.h"
 
 struct svcx_call {
@@ -247,21 +248,37 @@ opaque_auth_in(XDR *x, struct opaque_auth *oa)
 }
 
 /* AUTH_SYS, decoded into the call's own buffers: the body must be exactly
- * one authsys_parms, with the contract's bounds (255-byte name, 16 gids). */
+ * one authsys_parms, with the contract's bounds (255-byte name, 16 gids).
+ * By hand (RFC 5531 appendix A) rather than with libtirpc's
+ * xdr_authunix_parms, whose xdr_string reads the name's padding into a
+ * static buffer all workers share; inv_xdr_string reads it into its own
+ * (and shows an embedded NUL as DEL, which origen escapes). */
 static bool
 auth_sys_in(struct svcx_call *c)
 {
     const struct opaque_auth *oa = &c->req.rq_cred;
+    char *name = c->machname;
+    u_int stamp, uid, gid, ngids = 0;
     bool ok;
     XDR x;
 
     if (oa->oa_length == 0)
         return false;
-    c->aup.aup_machname = c->machname;
-    c->aup.aup_gids = c->gids;
     xdrmem_create(&x, oa->oa_base, oa->oa_length, XDR_DECODE);
-    ok = xdr_authunix_parms(&x, &c->aup) && xdr_getpos(&x) == oa->oa_length;
+    ok = xdr_u_int(&x, &stamp) && inv_xdr_string(&x, &name, MAX_MACHINE_NAME) &&
+         xdr_u_int(&x, &uid) && xdr_u_int(&x, &gid) && xdr_u_int(&x, &ngids) &&
+         ngids <= NGRPS;
+    for (u_int i = 0; ok && i < ngids; i++) {
+        u_int g;
+
+        ok = xdr_u_int(&x, &g);
+        c->gids[i] = (gid_t)g;
+    }
+    ok = ok && xdr_getpos(&x) == oa->oa_length;
     xdr_destroy(&x);
+    c->aup = (struct authunix_parms){ .aup_time = stamp, .aup_machname = c->machname,
+                                      .aup_uid = (uid_t)uid, .aup_gid = (gid_t)gid,
+                                      .aup_len = ngids, .aup_gids = c->gids };
     return ok;
 }
 
