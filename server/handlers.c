@@ -44,15 +44,16 @@ producto_de(producto *p, struct store_producto *sp)
     p->stock = sp->stock;
 }
 
-void
-h_agregar(const producto *a, estado *r, struct llamada *c)
+/* The writes answer what the store answered, or STORE_PENDING when the
+ * store will answer through c->fin; their results are filled by
+ * h_escrito / h_ajustado once the answer is known. */
+enum store_rc
+h_agregar(const producto *a, struct llamada *c)
 {
     if (!id_ok(a->id) || validar_nombre(a->nombre, strlen(a->nombre)) != VALIDO ||
-        validar_stock(a->stock) != VALIDO) {
-        *r = INVALIDO;
-        return;
-    }
-    *r = (estado)store_agregar(store, a->id, a->nombre, a->stock, c->origen);
+        validar_stock(a->stock) != VALIDO)
+        return STORE_INVALID;
+    return store_agregar(store, a->id, a->nombre, a->stock, c->origen, c->fin);
 }
 
 void
@@ -67,36 +68,43 @@ h_obtener(const id_arg *a, producto_res *r, struct llamada *c)
         producto_de(&r->producto_res_u.p, &c->prod);
 }
 
-void
-h_actualizar(const stock_args *a, estado *r, struct llamada *c)
+enum store_rc
+h_actualizar(const stock_args *a, struct llamada *c)
 {
-    if (!id_ok(a->id) || validar_stock(a->valor) != VALIDO) {
-        *r = INVALIDO;
-        return;
-    }
-    *r = (estado)store_actualizar(store, a->id, a->valor, c->origen);
+    if (!id_ok(a->id) || validar_stock(a->valor) != VALIDO)
+        return STORE_INVALID;
+    return store_actualizar(store, a->id, a->valor, c->origen, c->fin);
 }
 
-void
-h_eliminar(const id_arg *a, estado *r, struct llamada *c)
+enum store_rc
+h_eliminar(const id_arg *a, struct llamada *c)
 {
-    if (!id_ok(*a)) {
-        *r = INVALIDO;
-        return;
-    }
-    *r = (estado)store_eliminar(store, *a, c->origen);
+    if (!id_ok(*a))
+        return STORE_INVALID;
+    return store_eliminar(store, *a, c->origen, c->fin);
 }
 
-void
-h_ajustar(const ajustar_args *a, producto_res *r, struct llamada *c)
+enum store_rc
+h_ajustar(const ajustar_args *a, struct llamada *c)
 {
     if (!id_ok(a->id) || validar_texto(a->motivo, strlen(a->motivo)) != VALIDO ||
-        validar_texto(a->clave, strlen(a->clave)) != VALIDO) {
-        r->e = INVALIDO;
-        return;
-    }
-    r->e = (estado)store_ajustar(store, a->id, a->delta, a->motivo, a->clave,
-                                 c->origen, &c->prod);
+        validar_texto(a->clave, strlen(a->clave)) != VALIDO)
+        return STORE_INVALID;
+    return store_ajustar(store, a->id, a->delta, a->motivo, a->clave,
+                         c->origen, &c->prod, c->fin);
+}
+
+void
+h_escrito(estado *r, struct llamada *c, enum store_rc rc)
+{
+    (void)c;
+    *r = (estado)rc;
+}
+
+void
+h_ajustado(producto_res *r, struct llamada *c, enum store_rc rc)
+{
+    r->e = (estado)rc;
     if (r->e == OK)
         producto_de(&r->producto_res_u.p, &c->prod);
 }

@@ -561,6 +561,7 @@ main(int argc, char **argv)
         close(lfd[i]);
     espera_stop();
     pool_stop();
+    store_drain(store);         /* writes the committer still answers */
     loop_drain(set.send_timeout_ms);
     loop_close_all();
     log_limitado_vaciar(true);

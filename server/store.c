@@ -18,7 +18,7 @@
 
 /* A replayed key answers from the key table and must change nothing, not
  * even the movement log; body_ajustar reports it with this private value
- * and store_ajustar turns it back into STORE_OK. */
+ * and end_ajustar turns it back into STORE_OK. */
 #define STORE_REPLAY ((enum store_rc)100)
 
 /* Prune expired retry keys once every this many keyed adjustments. */
@@ -73,12 +73,12 @@ body_agregar(struct store *s, void *arg)
 
 enum store_rc
 store_agregar(struct store *s, const char *id, const char *nombre,
-              int32_t stock, const char *origen)
+              int32_t stock, const char *origen, struct store_fin *fin)
 {
     struct args_agregar a = { id, nombre, origen, stock };
-    struct write_op op = { body_agregar, &a };
+    struct write_op op = { body_agregar, NULL, &a, sizeof a };
 
-    return store_run_write(s, &op);
+    return store_run_write(s, &op, fin);
 }
 
 struct args_stock {
@@ -103,12 +103,12 @@ body_actualizar(struct store *s, void *arg)
 
 enum store_rc
 store_actualizar(struct store *s, const char *id, int32_t stock,
-                 const char *origen)
+                 const char *origen, struct store_fin *fin)
 {
     struct args_stock a = { id, origen, stock };
-    struct write_op op = { body_actualizar, &a };
+    struct write_op op = { body_actualizar, NULL, &a, sizeof a };
 
-    return store_run_write(s, &op);
+    return store_run_write(s, &op, fin);
 }
 
 static enum store_rc
@@ -127,18 +127,20 @@ body_eliminar(struct store *s, void *arg)
 }
 
 enum store_rc
-store_eliminar(struct store *s, const char *id, const char *origen)
+store_eliminar(struct store *s, const char *id, const char *origen,
+               struct store_fin *fin)
 {
     struct args_stock a = { id, origen, 0 };
-    struct write_op op = { body_eliminar, &a };
+    struct write_op op = { body_eliminar, NULL, &a, sizeof a };
 
-    return store_run_write(s, &op);
+    return store_run_write(s, &op, fin);
 }
 
 struct args_ajustar {
     const char *id, *motivo, *clave, *origen;
     int32_t delta;
     struct store_producto after;
+    struct store_producto *out;     /* the caller's 'after', or NULL */
 };
 
 /* A key seen before: its first answer if this call matches it, else
@@ -207,20 +209,28 @@ body_ajustar(struct store *s, void *arg)
     return STORE_OK;
 }
 
-enum store_rc
-store_ajustar(struct store *s, const char *id, int32_t delta,
-              const char *motivo, const char *clave, const char *origen,
-              struct store_producto *after)
+/* A replay answers OK; the product after goes where the caller asked. */
+static enum store_rc
+end_ajustar(void *arg, enum store_rc rc)
 {
-    struct args_ajustar a = { id, motivo, clave, origen, delta, { "", "", 0 } };
-    struct write_op op = { body_ajustar, &a };
-    enum store_rc rc = store_run_write(s, &op);
+    const struct args_ajustar *a = arg;
 
     if (rc == STORE_REPLAY)
         rc = STORE_OK;
-    if (rc == STORE_OK && after != NULL)
-        *after = a.after;
+    if (rc == STORE_OK && a->out != NULL)
+        *a->out = a->after;
     return rc;
+}
+
+enum store_rc
+store_ajustar(struct store *s, const char *id, int32_t delta,
+              const char *motivo, const char *clave, const char *origen,
+              struct store_producto *after, struct store_fin *fin)
+{
+    struct args_ajustar a = { id, motivo, clave, origen, delta, { "", "", 0 }, after };
+    struct write_op op = { body_ajustar, end_ajustar, &a, sizeof a };
+
+    return store_run_write(s, &op, fin);
 }
 
 /* Reads never take the store's lock: each backend reads on connections of
@@ -435,6 +445,7 @@ store_open(const char *path, const struct store_opciones *o, char *err,
     pthread_mutex_init(&s->qlock, NULL);
     pthread_mutex_init(&s->alock, NULL);
     pthread_cond_init(&s->handoff, NULL);
+    pthread_cond_init(&s->idle, NULL);
     pthread_cond_init(&s->answered[0], NULL);
     pthread_cond_init(&s->answered[1], NULL);
     s->qtail = &s->qhead;
@@ -515,6 +526,7 @@ store_close(struct store *s)
     pthread_mutex_destroy(&s->qlock);
     pthread_mutex_destroy(&s->alock);
     pthread_cond_destroy(&s->handoff);
+    pthread_cond_destroy(&s->idle);
     pthread_cond_destroy(&s->answered[0]);
     pthread_cond_destroy(&s->answered[1]);
     free(s->path);

@@ -135,14 +135,37 @@ void store_close(struct store *s);
 void store_set_wait_hooks(struct store *s, void (*begin)(void),
                           void (*end)(void));
 
+/*
+ * A write whose caller does not wait for its commit, so that no thread is
+ * held while the disk syncs: the caller embeds this in memory of its own
+ * and sets 'fin'.  A write given one may answer STORE_PENDING: it has
+ * joined a batch, and fin runs once the commit containing it is durable
+ * (or has failed), on the thread that led that commit, with the answer the
+ * write would have returned ('after' filled by then).  The write's strings
+ * and 'after' must stay valid until fin runs.  Any other answer is final
+ * and fin is not called.  fin must not block: it hands a reply to the
+ * transport and returns.
+ */
+struct store_fin {
+    void (*fin)(struct store_fin *f, enum store_rc rc);
+};
+#define STORE_PENDING ((enum store_rc)101)
+
+/* Returns once every write answered through a fin has been answered.
+ * Called after the last write was made, before what the fins use goes. */
+void store_drain(struct store *s);
+
 /* Writes.  'origen' (at most STORE_ORIGEN_MAX bytes) is who asked, for the
  * movement log.  'after', where given, receives the product as it is after
- * the call; it may be NULL. */
+ * the call; it may be NULL.  'fin': NULL to wait for the commit, or see
+ * struct store_fin. */
 enum store_rc store_agregar(struct store *s, const char *id, const char *nombre,
-                            int32_t stock, const char *origen);
+                            int32_t stock, const char *origen,
+                            struct store_fin *fin);
 enum store_rc store_actualizar(struct store *s, const char *id, int32_t stock,
-                               const char *origen);
-enum store_rc store_eliminar(struct store *s, const char *id, const char *origen);
+                               const char *origen, struct store_fin *fin);
+enum store_rc store_eliminar(struct store *s, const char *id, const char *origen,
+                             struct store_fin *fin);
 
 /* Adds delta to the stock atomically.  STORE_INSUFFICIENT below zero,
  * STORE_INVALID past INT32_MAX.  A non-empty clave already applied with the
@@ -153,7 +176,8 @@ enum store_rc store_eliminar(struct store *s, const char *id, const char *origen
 #define STORE_CLAVE_TTL_MS (25LL * 3600 * 1000)
 enum store_rc store_ajustar(struct store *s, const char *id, int32_t delta,
                             const char *motivo, const char *clave,
-                            const char *origen, struct store_producto *after);
+                            const char *origen, struct store_producto *after,
+                            struct store_fin *fin);
 
 /* Reads. */
 enum store_rc store_obtener(struct store *s, const char *id,

@@ -1,22 +1,36 @@
 /* store_commit.c - group commit: writes applied in arrival order, committed
  * together with one sync, and each answered once its commit is durable.
  *
- * This is the one place where a write waits for, and is woken by, its
- * commit (run_write, lead_batch): whatever sends replies on a commit's
- * behalf hooks in there.
+ * This is the one place where a write waits for, or is answered by, its
+ * commit (store_run_write, lead_batch).  A write either waits on its
+ * thread, or (given a store_fin) leaves its request here and the thread
+ * that leads its commit answers it: then no thread waits for a sync but
+ * the leader.
  */
+#include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "store_priv.h"
 
-/* A write waiting for the commit that will contain it.  It lives on its
- * caller's stack; the leader sets rc, and the caller reads it once its
- * batch is answered (done_gen >= gen). */
+/* A write in the batch collecting.  A waiting write's lives on its
+ * caller's stack: the leader sets rc, and the caller reads it once its
+ * batch is answered (done_gen >= gen).  A write nobody waits for lives in
+ * a 'struct deferred', answered through fin by the leader. */
 struct write_req {
     const struct write_op *op;
     enum store_rc          rc;
     uint64_t               gen;     /* the batch it joined */
     struct write_req      *next;
+    struct store_fin      *fin;     /* NULL: its caller waits for it */
+};
+
+/* A write nobody waits for: its request, op and a copy of its arguments,
+ * from store_run_write until the leader has answered it. */
+struct deferred {
+    struct write_req req;           /* first: a request is its deferred */
+    struct write_op  op;
+    max_align_t      args[];
 };
 
 bool
@@ -79,17 +93,37 @@ fail:
     (void)store_clear_suspect(s);   /* at once if the disk lets us; else later */
 }
 
+/* The caller's answer to a write whose commit is over. */
+static enum store_rc
+answer(const struct write_op *op, enum store_rc rc)
+{
+    return op->end != NULL ? op->end(op->arg, rc) : rc;
+}
+
+/* Answers a write nobody waits for, and frees it. */
+static void
+answer_deferred(struct write_req *r)
+{
+    struct deferred *d = (struct deferred *)(void *)r;
+    struct store_fin *fin = r->fin;
+    enum store_rc rc = answer(&d->op, r->rc);
+
+    free(d);
+    fin->fin(fin, rc);
+}
+
 /*
  * Leads one batch: closes the batch collecting (later writes join the
- * next one), applies and commits it under the lock, then wakes its writes,
- * all with one broadcast.  If more writes joined meanwhile the lead stays
- * taken and passes to the committer (if a lone writer had it), and the
- * call returns true; else the lead is given up.
+ * next one), applies and commits it under the lock, then wakes its waiting
+ * writes, all with one broadcast, and answers the others itself.  If more
+ * writes joined meanwhile the lead stays taken and passes to the committer
+ * (if a lone writer had it), and the call returns true; else the lead is
+ * given up.
  */
 static bool
 lead_batch(struct store *s)
 {
-    struct write_req *batch;
+    struct write_req *batch, *r, *next, *deferred = NULL, **dtail = &deferred;
     uint64_t gen;
     bool more;
 
@@ -103,15 +137,30 @@ lead_batch(struct store *s)
     apply_batch(s, batch);
     pthread_mutex_unlock(&s->lock);
 
+    /* Set the deferred writes apart first: a waiting write's request is on
+     * its caller's stack, gone once the broadcast wakes it. */
+    for (r = batch; r != NULL; r = next) {
+        next = r->next;
+        if (r->fin != NULL) {
+            r->next = NULL;
+            *dtail = r;
+            dtail = &r->next;
+        }
+    }
     pthread_mutex_lock(&s->alock);
     s->done_gen = gen;
     pthread_cond_broadcast(&s->answered[gen & 1]);
     pthread_mutex_unlock(&s->alock);
+    for (r = deferred; r != NULL; r = next) {
+        next = r->next;
+        answer_deferred(r);
+    }
 
     pthread_mutex_lock(&s->qlock);
     more = s->qhead != NULL;
     if (!more) {
         s->leading = s->handed = false;
+        pthread_cond_broadcast(&s->idle);
     } else if (!s->handed) {
         s->handed = true;
         pthread_cond_signal(&s->handoff);
@@ -151,29 +200,45 @@ store_committer(void *arg)
  * timer, so a lone writer pays no added latency.  Writes that arrive
  * meanwhile collect in the next batch, so N concurrent writers share one
  * sync; that batch and the ones after it are led by the committer thread
- * until no more writes come.  Each call returns, and its reply leaves, only
- * after the commit containing it.  Without group commit every write is its
- * own batch.
+ * until no more writes come.  A write is answered, and its reply leaves,
+ * only after the commit containing it: its caller waits for that here, or
+ * (given fin) returns at once unless it leads, and the leader answers it.
+ * Without group commit every write is its own batch, run on its caller.
  */
 enum store_rc
-store_run_write(struct store *s, const struct write_op *op)
+store_run_write(struct store *s, const struct write_op *op,
+                struct store_fin *fin)
 {
     struct write_req req = { .op = op, .rc = STORE_ERROR };
+    struct write_req *r = &req;
+    struct deferred *d = NULL;
     bool lead = false;
 
     if (!s->group_commit) {
         pthread_mutex_lock(&s->lock);
         apply_batch(s, &req);
         pthread_mutex_unlock(&s->lock);
-        return req.rc;
+        return answer(op, req.rc);
+    }
+    /* Out of memory, the write simply waits. */
+    if (fin != NULL && (d = malloc(sizeof *d + op->size)) != NULL) {
+        memcpy(d->args, op->arg, op->size);
+        d->op = *op;
+        d->op.arg = d->args;
+        d->req = (struct write_req){ .op = &d->op, .rc = STORE_ERROR, .fin = fin };
+        r = &d->req;
     }
     pthread_mutex_lock(&s->qlock);
-    *s->qtail = &req;
-    s->qtail = &req.next;
-    req.gen = s->collect_gen;
+    *s->qtail = r;
+    s->qtail = &r->next;
+    r->gen = s->collect_gen;
     if (!s->leading)
         s->leading = lead = true;
     pthread_mutex_unlock(&s->qlock);
+    /* From here a deferred write that does not lead may be answered and
+     * freed by the leader at any moment: d is never read again. */
+    if (d != NULL && !lead)
+        return STORE_PENDING;
 
     /* From here the thread mostly waits for a sync, its own or a leader's:
      * let the server run other requests meanwhile (they may be writes that
@@ -190,5 +255,14 @@ store_run_write(struct store *s, const struct write_op *op)
     }
     if (s->wait_end != NULL)
         s->wait_end();
-    return req.rc;
+    return d != NULL ? STORE_PENDING : answer(op, req.rc);
+}
+
+void
+store_drain(struct store *s)
+{
+    pthread_mutex_lock(&s->qlock);
+    while (s->leading)
+        pthread_cond_wait(&s->idle, &s->qlock);
+    pthread_mutex_unlock(&s->qlock);
 }

@@ -55,6 +55,7 @@ struct store {
     bool            handed;             /* ...and it is the committer */
     bool            stopping;           /* the committer exits */
     pthread_cond_t  handoff;            /* handed or stopping was set */
+    pthread_cond_t  idle;               /* leading was cleared (store_drain) */
 
     pthread_mutex_t alock;
     uint64_t        done_gen;           /* every batch up to this one is answered */
@@ -83,12 +84,19 @@ struct store {
  */
 struct write_op {
     enum store_rc (*body)(struct store *s, void *arg);
-    void *arg;
+    /* NULL, or turns the body's answer into the caller's once the commit
+     * is over (and copies out what the caller asked for). */
+    enum store_rc (*end)(void *arg, enum store_rc rc);
+    void  *arg;
+    size_t size;        /* of *arg: copied for a write nobody waits for */
 };
 
-/* Runs one write to its end: returns only once the commit that contains
- * it is durable (or failed), with the body's answer. */
-enum store_rc store_run_write(struct store *s, const struct write_op *op);
+/* Runs one write.  Without fin, returns once the commit that contains it
+ * is durable (or failed), with its answer.  With fin (store.h), the op and
+ * its arguments are copied and the call may return STORE_PENDING before
+ * that: the thread that leads the commit answers through fin. */
+enum store_rc store_run_write(struct store *s, const struct write_op *op,
+                              struct store_fin *fin);
 
 /* After a failed commit no write is taken until the backend has made sure
  * nothing of it can come back (its forget_failed); false while it cannot.

@@ -4,11 +4,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <pthread.h>
+#include <semaphore.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "store.h"
 
@@ -80,18 +83,18 @@ test_crud(void **state)
     struct store_producto p;
 
     assert_int_equal(store_obtener(f->s, "x", &p), STORE_NOT_FOUND);
-    assert_int_equal(store_agregar(f->s, "x", "Cámara", 5, "t"), STORE_OK);
-    assert_int_equal(store_agregar(f->s, "x", "Otra", 1, "t"), STORE_EXISTS);
+    assert_int_equal(store_agregar(f->s, "x", "Cámara", 5, "t", NULL), STORE_OK);
+    assert_int_equal(store_agregar(f->s, "x", "Otra", 1, "t", NULL), STORE_EXISTS);
     assert_int_equal(store_obtener(f->s, "x", &p), STORE_OK);
     assert_string_equal(p.id, "x");
     assert_string_equal(p.nombre, "Cámara");
     assert_int_equal(p.stock, 5);
-    assert_int_equal(store_actualizar(f->s, "x", 2147483647, "t"), STORE_OK);
-    assert_int_equal(store_actualizar(f->s, "nada", 1, "t"), STORE_NOT_FOUND);
+    assert_int_equal(store_actualizar(f->s, "x", 2147483647, "t", NULL), STORE_OK);
+    assert_int_equal(store_actualizar(f->s, "nada", 1, "t", NULL), STORE_NOT_FOUND);
     assert_int_equal(store_obtener(f->s, "x", &p), STORE_OK);
     assert_int_equal(p.stock, 2147483647);
-    assert_int_equal(store_eliminar(f->s, "x", "t"), STORE_OK);
-    assert_int_equal(store_eliminar(f->s, "x", "t"), STORE_NOT_FOUND);
+    assert_int_equal(store_eliminar(f->s, "x", "t", NULL), STORE_OK);
+    assert_int_equal(store_eliminar(f->s, "x", "t", NULL), STORE_NOT_FOUND);
     assert_int_equal(store_obtener(f->s, "x", &p), STORE_NOT_FOUND);
 }
 
@@ -104,7 +107,7 @@ test_list_order_and_pages(void **state)
     struct store_lista l;
 
     for (size_t i = 0; i < 5; i++)
-        assert_int_equal(store_agregar(f->s, ids[i], "n", (int32_t)i, "t"), STORE_OK);
+        assert_int_equal(store_agregar(f->s, ids[i], "n", (int32_t)i, "t", NULL), STORE_OK);
     assert_int_equal(store_listar(f->s, "", 0, &l), STORE_OK);
     assert_int_equal(l.n, 5);
     assert_false(l.hay_mas);
@@ -137,7 +140,7 @@ test_list_all_spans_many_pages(void **state)
 
     for (int i = 699; i >= 0; i--) {        /* more than two internal pages */
         snprintf(id, sizeof id, "p%04d", i);
-        assert_int_equal(store_agregar(f->s, id, "n", i, "t"), STORE_OK);
+        assert_int_equal(store_agregar(f->s, id, "n", i, "t", NULL), STORE_OK);
     }
     assert_int_equal(store_listar(f->s, "", 0, &l), STORE_OK);
     assert_int_equal(l.n, 700);
@@ -161,12 +164,12 @@ test_movements(void **state)
     struct store_producto p;
     struct store_movs m;
 
-    assert_int_equal(store_agregar(f->s, "x", "n", 5, "alta"), STORE_OK);
-    assert_int_equal(store_agregar(f->s, "x", "n", 5, "t"), STORE_EXISTS);
-    assert_int_equal(store_actualizar(f->s, "x", 5, "igual"), STORE_OK);
-    assert_int_equal(store_ajustar(f->s, "x", -2, "venta", "", "aj", &p), STORE_OK);
-    assert_int_equal(store_agregar(f->s, "y", "n", 1, "t"), STORE_OK);
-    assert_int_equal(store_eliminar(f->s, "x", "baja"), STORE_OK);
+    assert_int_equal(store_agregar(f->s, "x", "n", 5, "alta", NULL), STORE_OK);
+    assert_int_equal(store_agregar(f->s, "x", "n", 5, "t", NULL), STORE_EXISTS);
+    assert_int_equal(store_actualizar(f->s, "x", 5, "igual", NULL), STORE_OK);
+    assert_int_equal(store_ajustar(f->s, "x", -2, "venta", "", "aj", &p, NULL), STORE_OK);
+    assert_int_equal(store_agregar(f->s, "y", "n", 1, "t", NULL), STORE_OK);
+    assert_int_equal(store_eliminar(f->s, "x", "baja", NULL), STORE_OK);
 
     assert_int_equal(store_movimientos(f->s, 0, "", 100, &m), STORE_OK);
     assert_int_equal(m.n, 5);                   /* failed calls left none */
@@ -195,7 +198,7 @@ test_movements(void **state)
     store_movs_free(&m);
 
     reopen(f);                                  /* seq goes on after a restart */
-    assert_int_equal(store_agregar(f->s, "z", "n", 1, "t"), STORE_OK);
+    assert_int_equal(store_agregar(f->s, "z", "n", 1, "t", NULL), STORE_OK);
     assert_int_equal(store_movimientos(f->s, 5, "", 100, &m), STORE_OK);
     assert_int_equal(m.n, 1);
     assert_int_equal(m.items[0].seq, 6);
@@ -209,13 +212,13 @@ test_ajustar_limits(void **state)
     struct store_producto p;
     uint64_t n, seq;
 
-    assert_int_equal(store_ajustar(f->s, "x", 1, "", "", "t", &p), STORE_NOT_FOUND);
-    assert_int_equal(store_agregar(f->s, "x", "n", 3, "t"), STORE_OK);
-    assert_int_equal(store_ajustar(f->s, "x", -4, "", "", "t", &p), STORE_INSUFFICIENT);
-    assert_int_equal(store_ajustar(f->s, "x", -3, "", "", "t", &p), STORE_OK);
+    assert_int_equal(store_ajustar(f->s, "x", 1, "", "", "t", &p, NULL), STORE_NOT_FOUND);
+    assert_int_equal(store_agregar(f->s, "x", "n", 3, "t", NULL), STORE_OK);
+    assert_int_equal(store_ajustar(f->s, "x", -4, "", "", "t", &p, NULL), STORE_INSUFFICIENT);
+    assert_int_equal(store_ajustar(f->s, "x", -3, "", "", "t", &p, NULL), STORE_OK);
     assert_int_equal(p.stock, 0);
-    assert_int_equal(store_ajustar(f->s, "x", INT32_MAX, "", "", "t", &p), STORE_OK);
-    assert_int_equal(store_ajustar(f->s, "x", 1, "", "", "t", &p), STORE_INVALID);
+    assert_int_equal(store_ajustar(f->s, "x", INT32_MAX, "", "", "t", &p, NULL), STORE_OK);
+    assert_int_equal(store_ajustar(f->s, "x", 1, "", "", "t", &p, NULL), STORE_INVALID);
     assert_int_equal(store_obtener(f->s, "x", &p), STORE_OK);
     assert_int_equal(p.stock, INT32_MAX);
     assert_int_equal(store_contar(f->s, &n, &seq), STORE_OK);
@@ -230,28 +233,28 @@ test_idempotency_keys(void **state)
     struct store_producto p;
     uint64_t n, seq;
 
-    assert_int_equal(store_agregar(f->s, "x", "n", 10, "t"), STORE_OK);
-    assert_int_equal(store_ajustar(f->s, "x", -3, "venta", "k1", "t", &p), STORE_OK);
+    assert_int_equal(store_agregar(f->s, "x", "n", 10, "t", NULL), STORE_OK);
+    assert_int_equal(store_ajustar(f->s, "x", -3, "venta", "k1", "t", &p, NULL), STORE_OK);
     assert_int_equal(p.stock, 7);
-    assert_int_equal(store_ajustar(f->s, "x", 5, "", "", "t", &p), STORE_OK);
+    assert_int_equal(store_ajustar(f->s, "x", 5, "", "", "t", &p, NULL), STORE_OK);
     /* The retry answers the first answer and changes nothing. */
-    assert_int_equal(store_ajustar(f->s, "x", -3, "otro motivo", "k1", "t", &p), STORE_OK);
+    assert_int_equal(store_ajustar(f->s, "x", -3, "otro motivo", "k1", "t", &p, NULL), STORE_OK);
     assert_int_equal(p.stock, 7);
     assert_int_equal(store_obtener(f->s, "x", &p), STORE_OK);
     assert_int_equal(p.stock, 12);
     assert_int_equal(store_contar(f->s, &n, &seq), STORE_OK);
     assert_int_equal(seq, 3);
     /* The same key with another delta or id is a client bug. */
-    assert_int_equal(store_ajustar(f->s, "x", -2, "", "k1", "t", &p), STORE_INVALID);
-    assert_int_equal(store_agregar(f->s, "y", "n", 10, "t"), STORE_OK);
-    assert_int_equal(store_ajustar(f->s, "y", -3, "", "k1", "t", &p), STORE_INVALID);
+    assert_int_equal(store_ajustar(f->s, "x", -2, "", "k1", "t", &p, NULL), STORE_INVALID);
+    assert_int_equal(store_agregar(f->s, "y", "n", 10, "t", NULL), STORE_OK);
+    assert_int_equal(store_ajustar(f->s, "y", -3, "", "k1", "t", &p, NULL), STORE_INVALID);
     /* A call that failed does not burn its key. */
-    assert_int_equal(store_ajustar(f->s, "x", -100, "", "k2", "t", &p), STORE_INSUFFICIENT);
-    assert_int_equal(store_ajustar(f->s, "x", -1, "", "k2", "t", &p), STORE_OK);
+    assert_int_equal(store_ajustar(f->s, "x", -100, "", "k2", "t", &p, NULL), STORE_INSUFFICIENT);
+    assert_int_equal(store_ajustar(f->s, "x", -1, "", "k2", "t", &p, NULL), STORE_OK);
     assert_int_equal(p.stock, 11);
     /* Keys survive a restart. */
     reopen(f);
-    assert_int_equal(store_ajustar(f->s, "x", -3, "", "k1", "t", &p), STORE_OK);
+    assert_int_equal(store_ajustar(f->s, "x", -3, "", "k1", "t", &p, NULL), STORE_OK);
     assert_int_equal(p.stock, 7);
     assert_int_equal(store_obtener(f->s, "x", &p), STORE_OK);
     assert_int_equal(p.stock, 11);
@@ -312,7 +315,7 @@ test_damaged_database(void **state)
 
         snprintf(id, sizeof id, "p%04d", i);
         assert_int_equal(store_agregar(f->s, id, "un nombre de producto bastante largo",
-                                       i, "t"), STORE_OK);
+                                       i, "t", NULL), STORE_OK);
     }
     store_close(f->s);
     f->s = NULL;
@@ -362,19 +365,19 @@ writer(void *p)
     for (int i = 0; i < 200; i++) {
         char id[32], key[32];
 
-        switch (store_ajustar(w->s, "shared", -1, "venta", "", "t", &after)) {
+        switch (store_ajustar(w->s, "shared", -1, "venta", "", "t", &after, NULL)) {
         case STORE_OK: w->ok++; break;
         case STORE_INSUFFICIENT: w->insufficient++; break;
         default: fail();
         }
         snprintf(id, sizeof id, "w%d-%d", w->n, i);
-        assert_int_equal(store_agregar(w->s, id, "n", 10, "t"), STORE_OK);
-        assert_int_equal(store_agregar(w->s, id, "n", 10, "t"), STORE_EXISTS);
+        assert_int_equal(store_agregar(w->s, id, "n", 10, "t", NULL), STORE_OK);
+        assert_int_equal(store_agregar(w->s, id, "n", 10, "t", NULL), STORE_EXISTS);
         snprintf(key, sizeof key, "k%d-%d", w->n, i);
-        assert_int_equal(store_ajustar(w->s, id, -3, "", key, "t", &after), STORE_OK);
-        assert_int_equal(store_ajustar(w->s, id, -3, "", key, "t", &after), STORE_OK);
+        assert_int_equal(store_ajustar(w->s, id, -3, "", key, "t", &after, NULL), STORE_OK);
+        assert_int_equal(store_ajustar(w->s, id, -3, "", key, "t", &after, NULL), STORE_OK);
         assert_int_equal(after.stock, 7);
-        assert_int_equal(store_ajustar(w->s, id, -8, "", "", "t", &after),
+        assert_int_equal(store_ajustar(w->s, id, -8, "", "", "t", &after, NULL),
                          STORE_INSUFFICIENT);
     }
     return NULL;
@@ -391,7 +394,7 @@ test_group_commit_concurrent_writers(void **state)
     uint64_t n, seq;
     int ok = 0, insufficient = 0;
 
-    assert_int_equal(store_agregar(f->s, "shared", "n", 1000, "t"), STORE_OK);
+    assert_int_equal(store_agregar(f->s, "shared", "n", 1000, "t", NULL), STORE_OK);
     for (int i = 0; i < 8; i++) {
         w[i] = (struct writer_arg){ f->s, i, 0, 0 };
         assert_int_equal(pthread_create(&t[i], NULL, writer, &w[i]), 0);
@@ -421,6 +424,181 @@ test_group_commit_concurrent_writers(void **state)
     for (size_t i = 0; i < m.n; i++)
         assert_int_equal(m.items[i].seq, i + 1);
     store_movs_free(&m);
+}
+
+/* -- writes answered by the leader of their commit (store_fin) ------------ */
+
+/* Posted by the wait hook: a writer (the leader, when alone) is about to
+ * wait for a commit. */
+static sem_t about_to_wait;
+
+static void
+hook_begin(void)
+{
+    sem_post(&about_to_wait);
+}
+
+static void
+hook_end(void)
+{
+}
+
+struct fin_rec {
+    struct store_fin      fin;      /* first */
+    struct store_producto after;
+    _Atomic int           calls;
+    _Atomic int           rc;
+};
+
+static void
+fin_record(struct store_fin *f, enum store_rc rc)
+{
+    struct fin_rec *r = (struct fin_rec *)(void *)f;
+
+    atomic_store(&r->rc, (int)rc);
+    atomic_fetch_add(&r->calls, 1);
+}
+
+struct lead_arg {
+    struct store *s;
+    enum store_rc rc;
+};
+
+static void *
+lead_write(void *p)
+{
+    struct lead_arg *a = p;
+
+    a->rc = store_ajustar(a->s, "x", 1, "", "", "t", NULL, NULL);
+    return NULL;
+}
+
+/* A lone write with a fin leads its own commit: answered before it returns. */
+static void
+test_fin_of_a_lone_write(void **state)
+{
+    struct fixture *f = *state;
+    struct fin_rec r = { .fin = { fin_record } };
+
+    assert_int_equal(store_agregar(f->s, "x", "X", 10, "t", NULL), STORE_OK);
+    assert_int_equal(store_ajustar(f->s, "x", -4, "venta", "", "t", &r.after, &r.fin),
+                     STORE_PENDING);
+    assert_int_equal(atomic_load(&r.calls), 1);
+    assert_int_equal(atomic_load(&r.rc), STORE_OK);
+    assert_int_equal(r.after.stock, 6);
+}
+
+/*
+ * A write that joins a batch while another leads returns at once, and is
+ * answered by the leader only after its commit: here the leader's commit
+ * waits for a lock another SQLite connection holds, so the answer cannot
+ * come before that lock is let go.
+ */
+static void
+test_fin_answers_a_follower_after_its_commit(void **state)
+{
+    struct fixture *f = *state;
+    struct fin_rec r = { .fin = { fin_record } };
+    struct lead_arg lead = { f->s, STORE_ERROR };
+    struct store_producto p;
+    sqlite3 *db = NULL;
+    pthread_t t;
+
+    assert_int_equal(store_agregar(f->s, "x", "X", 10, "t", NULL), STORE_OK);
+    assert_int_equal(sem_init(&about_to_wait, 0, 0), 0);
+    store_set_wait_hooks(f->s, hook_begin, hook_end);
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "BEGIN EXCLUSIVE", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(pthread_create(&t, NULL, lead_write, &lead), 0);
+    assert_int_equal(sem_wait(&about_to_wait), 0);     /* it leads, and waits */
+
+    assert_int_equal(store_ajustar(f->s, "x", 5, "venta", "", "t", &r.after, &r.fin),
+                     STORE_PENDING);
+    assert_int_equal(atomic_load(&r.calls), 0);
+    assert_int_equal(store_obtener(f->s, "x", &p), STORE_OK);
+    assert_int_equal(p.stock, 10);                      /* nothing committed yet */
+
+    assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(pthread_join(t, NULL), 0);
+    assert_int_equal(lead.rc, STORE_OK);
+    store_drain(f->s);
+    assert_int_equal(atomic_load(&r.calls), 1);
+    assert_int_equal(atomic_load(&r.rc), STORE_OK);
+    assert_int_equal(r.after.stock, 16);
+    assert_int_equal(store_obtener(f->s, "x", &p), STORE_OK);
+    assert_int_equal(p.stock, 16);
+    sqlite3_close(db);
+    store_set_wait_hooks(f->s, NULL, NULL);
+    sem_destroy(&about_to_wait);
+}
+
+#define FIN_WRITERS 8
+#define FIN_SALES   200
+
+struct fin_writer {
+    struct store  *s;
+    struct fin_rec r[FIN_SALES];
+};
+
+static void *
+fin_writer(void *p)
+{
+    struct fin_writer *w = p;
+
+    for (int i = 0; i < FIN_SALES; i++) {
+        struct fin_rec *r = &w->r[i];
+        enum store_rc rc;
+
+        r->fin.fin = fin_record;
+        rc = store_ajustar(w->s, "shared", -1, "venta", "", "t", &r->after, &r->fin);
+        if (rc != STORE_PENDING)
+            fin_record(&r->fin, rc);    /* answered at once: same books */
+    }
+    return NULL;
+}
+
+/* Concurrent sales, none of them waiting: every one answered exactly once,
+ * and each OK with the stock its own sale left. */
+static void
+test_fin_concurrent_sales(void **state)
+{
+    struct fixture *f = *state;
+    struct fin_writer *w = calloc(FIN_WRITERS, sizeof *w);
+    pthread_t t[FIN_WRITERS];
+    bool seen[1000] = { false };
+    struct store_producto p;
+    int ok = 0, insufficient = 0;
+
+    assert_non_null(w);
+    assert_int_equal(store_agregar(f->s, "shared", "n", 1000, "t", NULL), STORE_OK);
+    for (int i = 0; i < FIN_WRITERS; i++) {
+        w[i].s = f->s;
+        assert_int_equal(pthread_create(&t[i], NULL, fin_writer, &w[i]), 0);
+    }
+    for (int i = 0; i < FIN_WRITERS; i++)
+        assert_int_equal(pthread_join(t[i], NULL), 0);
+    store_drain(f->s);
+    for (int i = 0; i < FIN_WRITERS; i++) {
+        for (int k = 0; k < FIN_SALES; k++) {
+            struct fin_rec *r = &w[i].r[k];
+
+            assert_int_equal(atomic_load(&r->calls), 1);
+            if (atomic_load(&r->rc) == STORE_INSUFFICIENT) {
+                insufficient++;
+                continue;
+            }
+            assert_int_equal(atomic_load(&r->rc), STORE_OK);
+            assert_in_range(r->after.stock, 0, 999);
+            assert_false(seen[r->after.stock]);
+            seen[r->after.stock] = true;
+            ok++;
+        }
+    }
+    assert_int_equal(ok, 1000);
+    assert_int_equal(insufficient, FIN_WRITERS * FIN_SALES - 1000);
+    assert_int_equal(store_obtener(f->s, "shared", &p), STORE_OK);
+    assert_int_equal(p.stock, 0);
+    free(w);
 }
 
 static void
@@ -461,7 +639,7 @@ test_whole_listings_one_at_a_time(void **state)
     struct fixture *f = *state;
     struct store_lista a, b;
 
-    assert_int_equal(store_agregar(f->s, "a", "n", 1, "t"), STORE_OK);
+    assert_int_equal(store_agregar(f->s, "a", "n", 1, "t", NULL), STORE_OK);
     assert_int_equal(store_listar(f->s, "", 0, &a), STORE_OK);
     assert_int_equal(store_listar(f->s, "", 5, &b), STORE_OK);   /* pages: no slot */
     store_lista_free(&b);
@@ -487,6 +665,10 @@ main(void)
         cmocka_unit_test_setup_teardown(test_not_a_database, setup, teardown),
         cmocka_unit_test_setup_teardown(test_damaged_database, setup, teardown),
         cmocka_unit_test_setup_teardown(test_group_commit_concurrent_writers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fin_of_a_lone_write, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fin_answers_a_follower_after_its_commit,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fin_concurrent_sales, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
